@@ -1,0 +1,158 @@
+"""The AWS API endpoint: one request in, one response out, through the steps of DESIGN.md.
+
+route -> authenticate (SigV4) -> parse and validate -> operation (authorize, act,
+in one transaction) -> serialize. Every failure on the way is an AwsError answered
+in the called protocol's error shape; anything else is a bug, logged and answered
+as InternalFailure without leaking its text.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection
+
+from gatehold import errors, ids, protocol
+from gatehold.auth import sigv4
+from gatehold.auth.credentials import ResolvedKey, resolve_access_key
+from gatehold.clock import Clock
+from gatehold.context import RequestContext
+from gatehold.errors import AwsError
+from gatehold.protocol.request import HttpResponse
+from gatehold.services.call import Call, Enforcer, Handler
+from gatehold.services.registry import HANDLERS, is_read_only
+from gatehold.store import access_keys
+from gatehold.store.db import Store
+from gatehold.store.secretbox import SecretBox
+
+log = logging.getLogger("gatehold.api")
+
+# Signed with when the access key is unknown, so that an unknown key and a wrong
+# secret cost the same HMAC work (no timing oracle for which keys exist).
+_DUMMY_SECRET = "gatehold-dummy-secret-never-matches-anything0"
+
+# Last-used facts are written at most this often per key: writing on every request
+# would put a write lock on the hot path. AWS documents last-used data as approximate.
+_LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class Peer:
+    """Facts about the connection, from the HTTP server."""
+
+    source_ip: str
+    secure: bool
+
+
+class AwsApi:
+    def __init__(self, store: Store, box: SecretBox, clock: Clock, enforcer: Enforcer) -> None:
+        self.store = store
+        self.box = box
+        self.clock = clock
+        self.enforcer = enforcer
+
+    def handle(self, req: sigv4.HttpRequest, peer: Peer) -> HttpResponse:
+        request_id = ids.new_request_id()
+        route: Any = None
+        try:
+            claim, claim_error = _try_parse_signature(req)
+            route = protocol.route(req, claim.service if claim else None)
+            if claim is None:
+                assert claim_error is not None
+                raise claim_error
+            now = self.clock.now()
+            sigv4.check_time(claim, now)
+            sigv4.check_scope(claim, route.service.signing_name)
+            # One read transaction serves authentication and, for operations that
+            # only read, the operation itself; writes get their own transaction.
+            with self.store.reading() as db:
+                resolved = self._authenticate(db, claim)
+                params = protocol.parse_input(route, req)
+                handler = _handler_for(route)
+                ctx = self._context(request_id, resolved, now, claim, route, req, peer)
+                read_only = is_read_only(ctx.operation)
+                if read_only:
+                    result = handler(self._call(ctx, db), params)
+            if not read_only:
+                with self.store.transaction() as db:
+                    result = handler(self._call(ctx, db), params)
+            self._note_key_use(resolved, now, claim.service, claim.region)
+            return protocol.serialize_output(route, result, request_id)
+        except AwsError as err:
+            return protocol.serialize_error(route or req, err, request_id)
+        except Exception:  # a bug: never a 500 with a stack trace or an HTML page
+            log.exception("internal failure in request %s", request_id)
+            return protocol.serialize_error(route or req, errors.internal_failure(), request_id)
+
+    def _authenticate(self, db: Connection, claim: sigv4.SigV4Claim) -> ResolvedKey:
+        resolved = resolve_access_key(db, self.box, claim.access_key_id)
+        matches = sigv4.verify(claim, resolved.secret if resolved else _DUMMY_SECRET)
+        if resolved is None:
+            raise errors.invalid_client_token_id()
+        if not matches:
+            raise errors.signature_does_not_match()
+        return resolved
+
+    def _call(self, ctx: RequestContext, db: Connection) -> Call:
+        return Call(ctx=ctx, db=db, enforcer=self.enforcer, box=self.box)
+
+    @staticmethod
+    def _context(
+        request_id: str,
+        resolved: ResolvedKey,
+        now: datetime,
+        claim: sigv4.SigV4Claim,
+        route: protocol.Route,
+        req: sigv4.HttpRequest,
+        peer: Peer,
+    ) -> RequestContext:
+        return RequestContext(
+            request_id=request_id,
+            principal=resolved.principal,
+            now=now,
+            region=claim.region,
+            service=route.service.name,
+            operation=route.operation.name,
+            source_ip=peer.source_ip,
+            user_agent=_header(req, "user-agent"),
+            secure_transport=peer.secure,
+        )
+
+    def _note_key_use(self, resolved: ResolvedKey, now: datetime, service: str, region: str) -> None:
+        key = resolved.key
+        if (
+            key.last_used_at is not None
+            and now - key.last_used_at < _LAST_USED_RESOLUTION
+            and key.last_used_service == service
+            and key.last_used_region == region
+        ):
+            return
+        with self.store.transaction() as db:
+            access_keys.mark_used(db, key.access_key_id, now, service, region)
+
+
+def _handler_for(route: protocol.Route) -> Handler:
+    service, operation = route.service.name, route.operation.name
+    handler = HANDLERS.get((service, operation))
+    if handler is None:
+        raise errors.not_implemented(service, operation)
+    return handler
+
+
+def _try_parse_signature(
+    req: sigv4.HttpRequest,
+) -> tuple[sigv4.SigV4Claim | None, AwsError | None]:
+    try:
+        return sigv4.parse(req), None
+    except AwsError as err:
+        return None, err
+
+
+def _header(req: sigv4.HttpRequest, name: str) -> str:
+    for key, value in req.headers:
+        if key.lower() == name:
+            return value
+    return ""

@@ -1,0 +1,144 @@
+"""create_app(settings): the ASGI application serving every surface on one port.
+
+The AWS API is a plain ASGI handler (it needs no routing framework: every call is
+`POST /` or a REST path, dispatched by the protocol layer); the human surfaces
+(console, portal, SCIM) are Starlette routes and get whatever does not belong to
+the API.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+import anyio
+from starlette.applications import Starlette
+from starlette.types import Receive, Scope, Send
+
+from gatehold import ids
+from gatehold.api import AwsApi, Peer
+from gatehold.auth.sigv4 import HttpRequest
+from gatehold.authz import PolicyEnforcer
+from gatehold.clock import Clock, SystemClock
+from gatehold.config import Settings
+from gatehold.errors import AwsError
+from gatehold.protocol import serialize_error
+from gatehold.store import meta
+from gatehold.store.db import Store
+from gatehold.store.migrations import LATEST, current_version
+from gatehold.store.secretbox import SecretBox, load_or_create_key
+
+# Paths served to people, not to SDKs. Everything else is the AWS API.
+HUMAN_PREFIXES = ("/console", "/signin", "/static", "/portal", "/scim", "/healthz")
+
+# The largest body the API reads: far above any IAM/STS request (a policy document
+# is at most a few KiB), small enough that a flood of huge bodies cannot exhaust memory.
+MAX_BODY_BYTES = 1 << 20
+
+SETTINGS_ENV = "GATEHOLD_SETTINGS_JSON"
+
+
+class StoreNotReady(Exception):
+    """The store is missing, not initialized, or sealed with another key."""
+
+
+def open_store(settings: Settings) -> tuple[Store, SecretBox]:
+    store = Store.open(settings.store_url)
+    try:
+        key = load_or_create_key(settings.data_dir, create=False)
+    except FileNotFoundError as exc:
+        raise StoreNotReady(f"{exc}; run `gatehold init` first") from exc
+    box = SecretBox(key)
+    with store.reading() as db:
+        version = current_version(db)
+        if version == 0 or not meta.is_initialized(db):
+            raise StoreNotReady("the store is not initialized; run `gatehold init` first")
+        if version < LATEST:
+            raise StoreNotReady("the store needs migrating; run `gatehold migrate`")
+        if not meta.key_matches(db, box):
+            raise StoreNotReady("the master key does not open this store (wrong key?)")
+    return store, box
+
+
+class GateholdApp:
+    def __init__(self, api: AwsApi, human: Starlette) -> None:
+        self.api = api
+        self.human = human
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(HUMAN_PREFIXES):
+            await self.human(scope, receive, send)
+            return
+        body = await _read_body(receive, MAX_BODY_BYTES)
+        req = HttpRequest(
+            method=scope["method"],
+            # Path and query as UTF-8 that keeps any invalid byte (surrogateescape), so
+            # the signature is checked over exactly the bytes the client signed.
+            raw_path=scope.get("raw_path", scope["path"].encode()).decode("utf-8", "surrogateescape"),
+            raw_query=scope.get("query_string", b"").decode("utf-8", "surrogateescape"),
+            headers=tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]),
+            body=body or b"",
+        )
+        client = scope.get("client")
+        peer = Peer(source_ip=client[0] if client else "", secure=scope.get("scheme") == "https")
+        if body is None:
+            err = AwsError("RequestEntityTooLarge", "Request body is too large", 413)
+            resp = serialize_error(req, err, ids.new_request_id())
+        else:
+            # Operations do blocking database work: keep it off the event loop.
+            resp = await anyio.to_thread.run_sync(self.api.handle, req, peer)
+        await send(
+            {
+                "type": "http.response.start",
+                "status": resp.status,
+                "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in resp.headers],
+            }
+        )
+        await send({"type": "http.response.body", "body": resp.body})
+
+
+async def _read_body(receive: Receive, limit: int) -> bytes | None:
+    """The whole body, or None when it is larger than `limit`."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def create_app(settings: Settings, *, clock: Clock | None = None) -> GateholdApp:
+    store, box = open_store(settings)
+    api = AwsApi(store, box, clock or SystemClock(), PolicyEnforcer())
+    human = Starlette(routes=[])
+    return GateholdApp(api, human)
+
+
+def settings_to_env(settings: Settings) -> str:
+    data: dict[str, Any] = {
+        "data_dir": str(settings.data_dir),
+        "database_url": settings.database_url,
+        "host": settings.host,
+        "port": settings.port,
+        "workers": settings.workers,
+        "region": settings.region,
+    }
+    return json.dumps(data)
+
+
+def app_from_env() -> GateholdApp:
+    """uvicorn's factory for `gatehold serve` (each worker process builds its own app)."""
+    from pathlib import Path
+
+    data = json.loads(os.environ[SETTINGS_ENV])
+    data["data_dir"] = Path(data["data_dir"])
+    return create_app(Settings(**data))

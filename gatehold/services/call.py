@@ -1,0 +1,51 @@
+"""What an operation is handed: who calls, its transaction, and the enforcement point."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection
+
+from gatehold.context import RequestContext
+from gatehold.store.secretbox import SecretBox
+
+Params = dict[str, Any]
+Result = dict[str, Any]
+
+
+class Enforcer:
+    """The single enforcement point (see gatehold/authz.py); here only its shape."""
+
+    def authorize(
+        self,
+        db: Connection,
+        ctx: RequestContext,
+        action: str,
+        resource: str,
+        condition_values: Mapping[str, tuple[str, ...]] | None = None,
+    ) -> None:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+@dataclass
+class Call:
+    ctx: RequestContext
+    db: Connection
+    enforcer: Enforcer
+    # The operator's key, for operations that seal or open secrets at rest
+    # (secret access keys, TOTP seeds).
+    box: SecretBox | None = None
+
+    def authorize(
+        self,
+        action: str,
+        resource: str,
+        condition_values: Mapping[str, tuple[str, ...]] | None = None,
+    ) -> None:
+        """Raise AccessDenied unless the caller may do `action` on `resource`."""
+        self.enforcer.authorize(self.db, self.ctx, action, resource, condition_values)
+
+
+Handler = Callable[[Call, Params], Result]

@@ -1,0 +1,77 @@
+"""Which function implements which (service, operation).
+
+Each service module declares its own HANDLERS (operation name -> function); this
+module only gathers them. An operation in botocore's model that is missing here
+answers NotImplemented (501).
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from gatehold.services import sts
+from gatehold.services.call import Handler
+from gatehold.services.iam import (
+    access_keys,
+    account,
+    attachments,
+    authorization_details,
+    certificates,
+    groups,
+    inline_policies,
+    instance_profiles,
+    login,
+    mfa,
+    policies,
+    policy_versions,
+    providers,
+    roles,
+    service_linked_roles,
+    simulator,
+    users,
+)
+
+_MODULES: dict[str, tuple[ModuleType, ...]] = {
+    "sts": (sts,),
+    "iam": (
+        users,
+        groups,
+        roles,
+        service_linked_roles,
+        policies,
+        policy_versions,
+        attachments,
+        inline_policies,
+        authorization_details,
+        access_keys,
+        login,
+        mfa,
+        account,
+        instance_profiles,
+        providers,
+        certificates,
+        simulator,
+    ),
+}
+
+
+def _gather() -> dict[tuple[str, str], Handler]:
+    handlers: dict[tuple[str, str], Handler] = {}
+    for service, modules in _MODULES.items():
+        for module in modules:
+            for operation, handler in module.HANDLERS.items():
+                key = (service, operation)
+                if key in handlers:
+                    raise RuntimeError(f"{service}:{operation} is implemented twice")
+                handlers[key] = handler
+    return handlers
+
+
+HANDLERS: dict[tuple[str, str], Handler] = _gather()
+
+# Operations that only read: they run without taking SQLite's write lock.
+READ_ONLY_PREFIXES = ("Get", "List", "Describe", "Simulate", "Lookup", "Decode")
+
+
+def is_read_only(operation: str) -> bool:
+    return operation.startswith(READ_ONLY_PREFIXES)

@@ -1,0 +1,59 @@
+"""Accounts and their root users."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Connection, func, select
+
+from gatehold.store import schema
+from gatehold.store.records import Account
+
+_t = schema.accounts
+
+
+def _record(row: object) -> Account:
+    m = row._mapping  # type: ignore[attr-defined]
+    return Account(
+        account_id=m["account_id"],
+        alias=m["alias"],
+        root_email=m["root_email"],
+        root_password_hash=m["root_password_hash"],
+        created_at=m["created_at"],
+    )
+
+
+def create(
+    conn: Connection, account_id: str, root_email: str, root_password_hash: str, now: datetime
+) -> Account:
+    conn.execute(
+        _t.insert().values(
+            account_id=account_id,
+            root_email=root_email,
+            root_email_lower=root_email.lower(),
+            root_password_hash=root_password_hash,
+            created_at=now,
+        )
+    )
+    conn.execute(schema.generations.insert().values(account_id=account_id, value=1))
+    return Account(account_id, None, root_email, root_password_hash, now)
+
+
+def get(conn: Connection, account_id: str) -> Account | None:
+    row = conn.execute(select(_t).where(_t.c.account_id == account_id)).first()
+    return _record(row) if row else None
+
+
+def count(conn: Connection) -> int:
+    return int(conn.execute(select(func.count()).select_from(_t)).scalar_one())
+
+
+def set_alias(conn: Connection, account_id: str, alias: str | None) -> None:
+    """Give the account its (one) alias, or remove it with None."""
+    conn.execute(_t.update().where(_t.c.account_id == account_id).values(alias=alias))
+
+
+def by_alias(conn: Connection, alias: str) -> Account | None:
+    """The account that holds an alias; aliases are unique across the whole store."""
+    row = conn.execute(select(_t).where(_t.c.alias == alias)).first()
+    return _record(row) if row else None

