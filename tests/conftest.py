@@ -11,6 +11,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -78,3 +79,9 @@ def server(
     data_dir = tmp_path_factory.mktemp("gatehold-data")
     with start_server(data_dir, module_database_url) as running:
         yield running
+
+
+@pytest.fixture(scope="module")
+def iam(server: RunningServer) -> Any:
+    """The module's server's IAM client, as the admin user."""
+    return server.client("iam")

@@ -4,31 +4,17 @@ inactive key refused at once, last-used facts, and keys of the root user."""
 from __future__ import annotations
 
 import re
-import uuid
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.support.aws import error_of, unique
 from tests.support.seed import add_root_key, add_user_with_key
 from tests.support.servers import RunningServer
 from tests.support.snapshot import snapshot
 
 ADMIN_ACCESS = "arn:aws:iam::aws:policy/AdministratorAccess"
-
-
-def error_of(exc: pytest.ExceptionInfo[ClientError]) -> tuple[str, str, int]:
-    r = exc.value.response
-    return r["Error"]["Code"], r["Error"]["Message"], r["ResponseMetadata"]["HTTPStatusCode"]
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
-
-
-@pytest.fixture(scope="module")
-def iam(server: RunningServer) -> Any:
-    return server.client("iam")
 
 
 def test_a_new_key_signs_requests_as_its_user(server: RunningServer, iam: Any) -> None:

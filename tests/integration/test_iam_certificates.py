@@ -16,11 +16,6 @@ from tests.support.seed import add_root_key, add_user_with_key
 from tests.support.servers import RunningServer
 
 
-@pytest.fixture(scope="module")
-def iam(server: RunningServer) -> Any:
-    return server.client("iam")
-
-
 def _user(iam: Any) -> str:
     name = f"u-{uuid.uuid4().hex[:8]}"
     iam.create_user(UserName=name)

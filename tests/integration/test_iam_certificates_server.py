@@ -19,11 +19,6 @@ from tests.support.servers import RunningServer
 
 
 @pytest.fixture(scope="module")
-def iam(server: RunningServer) -> Any:
-    return server.client("iam")
-
-
-@pytest.fixture(scope="module")
 def chain() -> tuple[Issued, Issued, Issued]:
     root = issue("Test Root CA", rsa_key(10))
     intermediate = issue("Test Intermediate CA", rsa_key(11), issuer=root)

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.support.aws import error_of, unique
 from tests.support.servers import RunningServer
 from tests.support.snapshot import snapshot
 
@@ -24,20 +25,6 @@ TRUST = json.dumps(
         ],
     }
 )
-
-
-def error_of(exc: pytest.ExceptionInfo[ClientError]) -> tuple[str, str, int]:
-    r = exc.value.response
-    return r["Error"]["Code"], r["Error"]["Message"], r["ResponseMetadata"]["HTTPStatusCode"]
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
-
-
-@pytest.fixture(scope="module")
-def iam(server: RunningServer) -> Any:
-    return server.client("iam")
 
 
 def make_role(iam: Any) -> str:

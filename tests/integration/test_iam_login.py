@@ -3,13 +3,13 @@ and ChangePassword, with AWS's errors for each broken rule."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.support.aws import error_of, unique
 from tests.support.seed import add_root_key, add_user_with_key
 from tests.support.servers import RunningServer
 from tests.support.snapshot import snapshot
@@ -20,20 +20,6 @@ VIOLATION = (
     "Password does not conform to the account password policy.",
     400,
 )
-
-
-def error_of(exc: pytest.ExceptionInfo[ClientError]) -> tuple[str, str, int]:
-    r = exc.value.response
-    return r["Error"]["Code"], r["Error"]["Message"], r["ResponseMetadata"]["HTTPStatusCode"]
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
-
-
-@pytest.fixture(scope="module")
-def iam(server: RunningServer) -> Any:
-    return server.client("iam")
 
 
 @pytest.fixture

@@ -6,32 +6,18 @@ from __future__ import annotations
 
 import base64
 import time
-import uuid
 from typing import Any
 
 import pyotp
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.support.aws import error_of, unique
 from tests.support.seed import add_user_with_key
 from tests.support.servers import RunningServer
 from tests.support.snapshot import snapshot
 
 INVALID_CODE = ("InvalidAuthenticationCode", "Authentication code for device is not valid.", 403)
-
-
-def error_of(exc: pytest.ExceptionInfo[ClientError]) -> tuple[str, str, int]:
-    r = exc.value.response
-    return r["Error"]["Code"], r["Error"]["Message"], r["ResponseMetadata"]["HTTPStatusCode"]
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
-
-
-@pytest.fixture(scope="module")
-def iam(server: RunningServer) -> Any:
-    return server.client("iam")
 
 
 def new_device(iam: Any, **kw: Any) -> tuple[str, pyotp.TOTP]:

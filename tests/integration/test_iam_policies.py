@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.support.aws import error_of, unique
 from tests.support.seed import add_user_with_key
 from tests.support.servers import RunningServer
 from tests.support.snapshot import snapshot
@@ -19,15 +20,6 @@ DOC = {
     "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}],
 }
 POLICY_TABLES = ("iam_policies", "iam_policy_versions", "iam_tags", "iam_policy_attachments")
-
-
-def error_of(exc: pytest.ExceptionInfo[ClientError]) -> tuple[str, str, int]:
-    r = exc.value.response
-    return r["Error"]["Code"], r["Error"]["Message"], r["ResponseMetadata"]["HTTPStatusCode"]
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
 
 def tables(server: RunningServer) -> dict[str, Any]:
@@ -42,11 +34,6 @@ def doc(action: str = "s3:GetObject") -> str:
             "Statement": [{"Effect": "Allow", "Action": action, "Resource": "*"}],
         }
     )
-
-
-@pytest.fixture(scope="module")
-def iam(server: RunningServer) -> Any:
-    return server.client("iam")
 
 
 def make_policy(iam: Any, name: str, **kw: Any) -> dict[str, Any]:

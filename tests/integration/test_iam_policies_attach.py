@@ -4,12 +4,12 @@ GetAccountAuthorizationDetails, through boto3."""
 from __future__ import annotations
 
 import json
-import uuid
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.support.aws import error_of, unique
 from tests.support.seed import add_user_with_key
 from tests.support.servers import RunningServer
 from tests.support.snapshot import snapshot
@@ -29,15 +29,6 @@ TRUST = json.dumps(
 READ_ONLY = "arn:aws:iam::aws:policy/ReadOnlyAccess"
 
 
-def error_of(exc: pytest.ExceptionInfo[ClientError]) -> tuple[str, str, int]:
-    r = exc.value.response
-    return r["Error"]["Code"], r["Error"]["Message"], r["ResponseMetadata"]["HTTPStatusCode"]
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
-
-
 def doc(action: str = "s3:GetObject", resource: str = "*") -> str:
     return json.dumps(
         {
@@ -50,11 +41,6 @@ def doc(action: str = "s3:GetObject", resource: str = "*") -> str:
 def tables(server: RunningServer) -> dict[str, Any]:
     snap = snapshot(server)
     return {t: snap[t] for t in ("iam_policy_attachments", "iam_inline_policies")}
-
-
-@pytest.fixture(scope="module")
-def iam(server: RunningServer) -> Any:
-    return server.client("iam")
 
 
 def new_policy(iam: Any, name: str | None = None, path: str = "/") -> str:

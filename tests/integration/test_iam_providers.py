@@ -16,11 +16,6 @@ from tests.support.servers import RunningServer
 THUMB_A, THUMB_B, THUMB_C = "a" * 40, "b" * 40, "0123456789abcdef0123456789abcdef01234567"
 
 
-@pytest.fixture(scope="module")
-def iam(server: RunningServer) -> Any:
-    return server.client("iam")
-
-
 def _uid() -> str:
     return uuid.uuid4().hex[:8]
 

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.support.aws import error_of, unique
 from tests.support.seed import add_user_with_key
 from tests.support.servers import RunningServer
 from tests.support.snapshot import snapshot
@@ -31,23 +32,9 @@ DOC = {
 ROLE_TABLES = ("iam_roles", "iam_tags", "iam_policy_attachments", "iam_inline_policies")
 
 
-def error_of(exc: pytest.ExceptionInfo[ClientError]) -> tuple[str, str, int]:
-    r = exc.value.response
-    return r["Error"]["Code"], r["Error"]["Message"], r["ResponseMetadata"]["HTTPStatusCode"]
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
-
-
 def tables(server: RunningServer) -> dict[str, Any]:
     snap = snapshot(server)
     return {t: snap[t] for t in ROLE_TABLES}
-
-
-@pytest.fixture(scope="module")
-def iam(server: RunningServer) -> Any:
-    return server.client("iam")
 
 
 def make_role(iam: Any, name: str, **kw: Any) -> dict[str, Any]:

@@ -8,25 +8,12 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.support.aws import error_of, unique
 from tests.support.seed import add_user_with_key
 from tests.support.servers import RunningServer
 from tests.support.snapshot import snapshot
 
 ADMIN_ACCESS = "arn:aws:iam::aws:policy/AdministratorAccess"
-
-
-def error_of(exc: pytest.ExceptionInfo[ClientError]) -> tuple[str, str, int]:
-    r = exc.value.response
-    return r["Error"]["Code"], r["Error"]["Message"], r["ResponseMetadata"]["HTTPStatusCode"]
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
-
-
-@pytest.fixture(scope="module")
-def iam(server: RunningServer) -> Any:
-    return server.client("iam")
 
 
 def test_create_user_returns_it_and_get_user_reads_it_back(server: RunningServer, iam: Any) -> None:

@@ -7,13 +7,9 @@ import re
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.support.aws import error_of
 from tests.support.raw import post
 from tests.support.servers import RunningServer
-
-
-def error_of(exc: pytest.ExceptionInfo[ClientError]) -> tuple[str, str, int]:
-    r = exc.value.response
-    return r["Error"]["Code"], r["Error"]["Message"], r["ResponseMetadata"]["HTTPStatusCode"]
 
 
 def test_get_caller_identity_names_the_admin_user(server: RunningServer) -> None:
