@@ -72,6 +72,18 @@ def module_database_url(postgres_server_url: str | None) -> Iterator[str | None]
 
 
 @pytest.fixture(scope="module")
+def second_database_url(postgres_server_url: str | None) -> Iterator[str | None]:
+    """Another empty database, for a module that runs a second store beside `server`."""
+    if postgres_server_url is None:
+        yield None
+        return
+    from tests.support.pg import fresh_database
+
+    with fresh_database(postgres_server_url, f"gh_{uuid.uuid4().hex[:12]}") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
 def server(
     tmp_path_factory: pytest.TempPathFactory, module_database_url: str | None
 ) -> Iterator[RunningServer]:

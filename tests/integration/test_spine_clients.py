@@ -36,7 +36,7 @@ def test_js_sdk_sees_aws_errors(server: RunningServer) -> None:
 
 @pytest.fixture(scope="module")
 def profile_server(
-    tmp_path_factory: pytest.TempPathFactory, module_database_url: str | None
+    tmp_path_factory: pytest.TempPathFactory, second_database_url: str | None
 ):  # type: ignore[no-untyped-def]
     """A server initialized by plain `gatehold init --write-profile`, as the README says."""
     data_dir = tmp_path_factory.mktemp("profile-data")
@@ -47,7 +47,7 @@ def profile_server(
     }
     port = free_port()
     init = subprocess.run(
-        [sys.executable, "-m", "gatehold.cli", "init", *store_args(data_dir, module_database_url),
+        [sys.executable, "-m", "gatehold.cli", "init", *store_args(data_dir, second_database_url),
          "--root-email", "owner@example.com", "--port", str(port), "--write-profile"],
         capture_output=True, text=True, timeout=60,
         env={**os.environ, **env_files, "GATEHOLD_ROOT_PASSWORD": ROOT_PASSWORD},
@@ -63,11 +63,11 @@ def test_init_prints_what_a_user_needs(profile_server) -> None:  # type: ignore[
     assert "root password" not in stdout  # it was given, not generated: never echoed
 
 
-def test_aws_cli_profile_calls_sts_and_iam(profile_server, module_database_url) -> None:  # type: ignore[no-untyped-def]
+def test_aws_cli_profile_calls_sts_and_iam(profile_server, second_database_url) -> None:  # type: ignore[no-untyped-def]
     data_dir, env_files, _, port = profile_server
     config = Path(env_files["AWS_CONFIG_FILE"]).read_text()
     assert "[profile gatehold]" in config and "endpoint_url" in config
-    with serve(data_dir, module_database_url, port=port):
+    with serve(data_dir, second_database_url, port=port):
         ident = run_aws(["--profile", "gatehold", "sts", "get-caller-identity"], env_files)
         assert ident.returncode == 0, ident.stderr
         assert json.loads(ident.stdout)["Arn"].endswith(":user/admin")
