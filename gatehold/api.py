@@ -17,7 +17,7 @@ from sqlalchemy import Connection
 
 from gatehold import errors, ids, protocol
 from gatehold.auth import sigv4
-from gatehold.auth.credentials import ResolvedKey, resolve_access_key
+from gatehold.auth.credentials import ResolvedKey, resolve_access_key, resolve_session
 from gatehold.clock import Clock
 from gatehold.context import RequestContext
 from gatehold.errors import AwsError
@@ -69,7 +69,7 @@ class AwsApi:
             # One read transaction serves authentication and, for operations that
             # only read, the operation itself; writes get their own transaction.
             with self.store.reading() as db:
-                resolved = self._authenticate(db, claim)
+                resolved = self._authenticate(db, claim, now)
                 params = protocol.parse_input(route, req)
                 handler = _handler_for(route)
                 ctx = self._context(request_id, resolved, now, claim, route, req, peer)
@@ -87,7 +87,13 @@ class AwsApi:
             log.exception("internal failure in request %s", request_id)
             return protocol.serialize_error(route or req, errors.internal_failure(), request_id)
 
-    def _authenticate(self, db: Connection, claim: sigv4.SigV4Claim) -> ResolvedKey:
+    def _authenticate(self, db: Connection, claim: sigv4.SigV4Claim, now: datetime) -> ResolvedKey:
+        if claim.session_token or claim.access_key_id.startswith(ids.PREFIX_TEMP_ACCESS_KEY):
+            # Temporary credentials: the token carries the session (auth/session_tokens.py).
+            session = resolve_session(self.box, claim.access_key_id, claim.session_token, now)
+            if not sigv4.verify(claim, session.secret):
+                raise errors.signature_does_not_match()
+            return session
         resolved = resolve_access_key(db, self.box, claim.access_key_id)
         matches = sigv4.verify(claim, resolved.secret if resolved else _DUMMY_SECRET)
         if resolved is None:
@@ -123,6 +129,8 @@ class AwsApi:
 
     def _note_key_use(self, resolved: ResolvedKey, now: datetime, service: str, region: str) -> None:
         key = resolved.key
+        if key is None:  # temporary credentials: nothing stored to mark
+            return
         if (
             key.last_used_at is not None
             and now - key.last_used_at < _LAST_USED_RESOLUTION

@@ -25,10 +25,10 @@ from sqlalchemy import Connection
 from gatehold import principal_policies
 from gatehold.context import Principal, PrincipalKind, RequestContext
 from gatehold.errors import access_denied
-from gatehold.policy import PolicySet, Request, evaluate
+from gatehold.policy import PolicyKind, PolicyRef, PolicySet, Request, evaluate
 from gatehold.policy.explain import access_denied_message
 from gatehold.services.call import Enforcer
-from gatehold.store import meta
+from gatehold.store import meta, policy_sources
 
 _CACHE_LIMIT = 10_000
 
@@ -93,8 +93,14 @@ def request_context(
     if p.kind is PrincipalKind.USER:
         values["aws:PrincipalType"] = ("User",)
         values["aws:username"] = (p.user_name or "",)
+    elif p.kind is PrincipalKind.ASSUMED_ROLE:
+        values["aws:PrincipalType"] = ("AssumedRole",)
+    elif p.kind is PrincipalKind.FEDERATED_USER:
+        values["aws:PrincipalType"] = ("FederatedUser",)
     else:
         values["aws:PrincipalType"] = ("Account",)
+    if p.session is not None:
+        values.update(session_context(p, ctx))
     if ctx.source_ip:
         values["aws:SourceIp"] = (ctx.source_ip,)
     if ctx.user_agent:
@@ -102,6 +108,32 @@ def request_context(
     values.update(ctx.extra)
     if extra:
         values.update(extra)
+    return values
+
+
+def session_context(p: Principal, ctx: RequestContext) -> dict[str, tuple[str, ...]]:
+    """The condition keys temporary credentials add (AWS global condition keys page).
+
+    aws:TokenIssueTime for every session (the "revoke active sessions" Deny tests
+    it); aws:MultiFactorAuthPresent "true" with aws:MultiFactorAuthAge when the
+    session was created with an MFA code, "false" for other temporary credentials;
+    aws:SourceIdentity when set; a role session's aws:PrincipalArn is the role's ARN.
+    """
+    s = p.session
+    assert s is not None
+    values: dict[str, tuple[str, ...]] = {
+        "aws:TokenIssueTime": (s.issued_at.strftime("%Y-%m-%dT%H:%M:%SZ"),),
+        "aws:MultiFactorAuthPresent": ("true" if s.mfa_at else "false",),
+    }
+    if s.mfa_at is not None:
+        age = max(0, int((ctx.now - s.mfa_at).total_seconds()))
+        values["aws:MultiFactorAuthAge"] = (str(age),)
+    if s.source_identity:
+        values["aws:SourceIdentity"] = (s.source_identity,)
+    if s.role_arn:
+        values["aws:PrincipalArn"] = (s.role_arn,)
+    if s.session_name and p.kind is PrincipalKind.ASSUMED_ROLE:
+        values["sts:RoleSessionName"] = (s.session_name,)
     return values
 
 
@@ -131,15 +163,45 @@ class PolicyEnforcer(Enforcer):
         resource: str,
         condition_values: Mapping[str, tuple[str, ...]] | None = None,
     ) -> None:
+        self.decide(db, ctx, action, resource, condition_values)
+
+    def decide(
+        self,
+        db: Connection,
+        ctx: RequestContext,
+        action: str,
+        resource: str,
+        condition_values: Mapping[str, tuple[str, ...]] | None = None,
+        resource_policy: PolicyRef | None = None,
+    ) -> None:
+        """authorize(), with the resource's own policy (a role's trust policy for
+        sts:AssumeRole) evaluated together with the caller's, as AWS does; the
+        resource policy must allow too (a trust policy naming the account
+        delegates to the caller's identity policy, one naming the caller suffices)."""
         p = ctx.principal
-        if p.kind is PrincipalKind.ROOT:
+        if p.kind is PrincipalKind.ROOT and resource_policy is None:
             # The root user has full access to its own account; only SCPs (not yet
             # modelled) and resource policies of other accounts limit it.
             return
-        policies = self.policies(db, p)
         context = request_context(ctx, condition_values)
-        if policies.principal_tags:
-            context = {**policies.principal_tags, **context}
+        if p.kind is PrincipalKind.ROOT:
+            identity, boundary, session = _NOTHING, None, None
+        else:
+            policies = self.policies(db, p)
+            identity, boundary = policies.identity, policies.boundary
+            session = session_policies(p)
+            if p.kind is PrincipalKind.FEDERATED_USER and not p.session.user_id:  # type: ignore[union-attr]
+                # Federated by the root user: root's full access meets the session
+                # policy, so the session policy alone decides.
+                identity, session = session or _SESSION_ALLOWS_NOTHING, None
+            tags = dict(policies.principal_tags)
+            if p.session is not None and p.session.tags:
+                # Session tags override the role's (or user's) tags of the same key.
+                tags = {k: v for k, v in tags.items()
+                        if k.lower() not in {f"aws:principaltag/{t.lower()}" for t, _ in p.session.tags}}
+                tags.update({f"aws:PrincipalTag/{k}": (v,) for k, v in p.session.tags})
+            if tags:
+                context = {**tags, **context}
         request = Request(
             action=action,
             resource=resource,
@@ -147,8 +209,18 @@ class PolicyEnforcer(Enforcer):
             principal_arn=p.arn,
             principal_account=p.account_id,
             resource_account=resource_account(resource),
+            is_root=p.kind is PrincipalKind.ROOT,
+            role_arn=p.session.role_arn if p.session is not None else None,
         )
-        decision = evaluate(request, identity=policies.identity, boundary=policies.boundary)
+        decision = evaluate(request, identity=identity, boundary=boundary, session=session,
+                            resource=resource_policy)
+        if resource_policy is not None and decision.outcome == "allowed" and not any(
+            m.policy_type == "resource-based" and m.effect == "Allow" for m in decision.matched
+        ):
+            # A role's trust policy must always allow (AWS, id_roles_use_permissions-to-switch:
+            # the identity policy alone never lets anyone assume a role).
+            raise access_denied(
+                f"User: {p.arn} is not authorized to perform: {action} on resource: {resource}")
         if decision.outcome != "allowed":
             # AWS's wording names the policy type that decided: "with an explicit deny
             # in an identity-based policy", "because no permissions boundary allows ...".
@@ -161,10 +233,18 @@ class PolicyEnforcer(Enforcer):
         committed before this request began is always seen, by every worker.
         """
         generation = authorization_generation(db, p.account_id)
-        cached = self._compiled.get(p.user_id)
+        # A role session acts with its role's policies; a GetSessionToken or
+        # GetFederationToken session with its user's. Cached by that entity's id.
+        kind, entity_id = policy_sources.USER, p.user_id
+        if p.session is not None and p.session.role_id:
+            kind, entity_id = policy_sources.ROLE, p.session.role_id
+        elif p.session is not None and p.session.user_id:
+            entity_id = p.session.user_id
+        cached = self._compiled.get(entity_id)
         if cached is not None and cached.generation == generation:
             return cached
-        found = principal_policies.for_user(db, p.user_id)
+        entity = policy_sources.entity_by_id(db, kind, entity_id)
+        found = principal_policies.gather(db, entity) if entity else None
         if found is None:  # the user is gone: nothing is allowed
             fresh = CompiledPolicies(generation, _NOTHING, None, _NO_TAGS)
         else:
@@ -177,5 +257,44 @@ class PolicyEnforcer(Enforcer):
             )
         if len(self._compiled) >= _CACHE_LIMIT:
             self._compiled.clear()
-        self._compiled[p.user_id] = fresh
+        self._compiled[entity_id] = fresh
         return fresh
+
+
+# A session policy that allows nothing (an empty set would mean "no session policy").
+_SESSION_ALLOWS_NOTHING = PolicySet([PolicyRef(
+    principal_policies.parse_cached(
+        '{"Version":"2012-10-17","Statement":[{"Effect":"Allow",'
+        '"Action":"gatehold:NoActionMatchesThis","Resource":"*"}]}', PolicyKind.SESSION),
+    "session", "Session Policy")])
+
+
+def session_policies(p: Principal) -> PolicySet | None:
+    """The session policies a token carries, compiled once per text (parse cache).
+
+    None when the session has none: then they do not limit it. A
+    GetFederationToken session always has a list (perhaps empty): without a
+    session policy it is granted nothing, as AWS documents.
+    """
+    s = p.session
+    if s is None:
+        return None
+    if not s.policies:
+        return _SESSION_ALLOWS_NOTHING if p.kind is PrincipalKind.FEDERATED_USER else None
+    found = _session_sets.get(s.policies)
+    if found is None:
+        refs = [
+            PolicyRef(principal_policies.parse_cached(text, PolicyKind.SESSION), "session",
+                      "Session Policy")
+            for text in s.policies
+        ]
+        found = PolicySet(refs)
+        if len(_session_sets) >= _CACHE_LIMIT:
+            _session_sets.clear()
+        _session_sets[s.policies] = found
+    return found
+
+
+# Session policies, indexed once per distinct set of texts: a session's requests
+# then cost a dict lookup, not a parse or a digest of the texts.
+_session_sets: dict[tuple[str, ...], PolicySet] = {}

@@ -10,6 +10,29 @@ from enum import Enum
 class PrincipalKind(Enum):
     ROOT = "Root"
     USER = "IAMUser"
+    # Temporary credentials (STS): a role session and a GetFederationToken session.
+    ASSUMED_ROLE = "AssumedRole"
+    FEDERATED_USER = "FederatedUser"
+
+
+@dataclass(frozen=True)
+class SessionFacts:
+    """What a session token carries (gatehold/auth/session_tokens.py): the facts
+    condition keys and session policies are built from. None for long-term keys."""
+
+    issued_at: datetime
+    expires_at: datetime
+    role_id: str | None = None  # assumed-role sessions: the role's AROA id
+    role_arn: str | None = None  # ... and its ARN (with path)
+    session_name: str | None = None
+    mfa_at: datetime | None = None  # when the MFA code was checked, if it was
+    source_identity: str | None = None
+    tags: tuple[tuple[str, str], ...] = ()
+    transitive_tag_keys: tuple[str, ...] = ()
+    # Session policies (inline text and the documents of PolicyArns, as of issue time).
+    policies: tuple[str, ...] = ()
+    # The long-term user behind a GetSessionToken/GetFederationToken session.
+    user_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -21,6 +44,8 @@ class Principal:
     user_id: str
     user_name: str | None = None
     access_key_id: str | None = None
+    # Temporary credentials only: the session's facts.
+    session: SessionFacts | None = None
 
 
 @dataclass(frozen=True)

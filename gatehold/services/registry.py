@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from gatehold.services import sts
+from gatehold.services import sts, sts_assume, sts_sessions
 from gatehold.services.call import Handler
 from gatehold.services.iam import (
     access_keys,
@@ -32,7 +32,7 @@ from gatehold.services.iam import (
 )
 
 _MODULES: dict[str, tuple[ModuleType, ...]] = {
-    "sts": (sts,),
+    "sts": (sts, sts_sessions, sts_assume),
     "iam": (
         users,
         groups,
@@ -73,5 +73,10 @@ HANDLERS: dict[tuple[str, str], Handler] = _gather()
 READ_ONLY_PREFIXES = ("Get", "List", "Describe", "Simulate", "Lookup", "Decode")
 
 
+# "Get" operations that write: GetSessionToken and GetFederationToken check MFA
+# codes (each accepted once, so the device's last step is written).
+_GETS_THAT_WRITE = frozenset({"GetSessionToken", "GetFederationToken"})
+
+
 def is_read_only(operation: str) -> bool:
-    return operation.startswith(READ_ONLY_PREFIXES)
+    return operation.startswith(READ_ONLY_PREFIXES) and operation not in _GETS_THAT_WRITE

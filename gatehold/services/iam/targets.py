@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from gatehold.arn import iam_arn
 from gatehold.context import PrincipalKind
+from gatehold.errors import AwsError, validation_error
 from gatehold.services.call import Call
 from gatehold.services.iam.errors import no_such_user
 from gatehold.services.iam.identity_errors import no_such_group
@@ -73,14 +74,23 @@ def authorize_user_or_caller(
         user = authorize_user(call, action, name, extra)
         return Target(user, user.arn)
     p = call.ctx.principal
-    if p.kind is not PrincipalKind.USER:
+    if p.kind is PrincipalKind.ROOT:
         call.authorize(action, p.arn, extra)
         return Target(None, p.arn)
+    if p.kind is not PrincipalKind.USER:
+        raise caller_must_name_user()
     me = users.get_by_id(call.db, p.user_id)
     call.authorize(action, p.arn, user_context(call, me, extra))
     if me is None:  # deleted since the request was authenticated: never act as root
         raise no_such_user(p.user_name or "")
     return Target(me, p.arn)
+
+
+def caller_must_name_user() -> AwsError:
+    """A role or federated session has no user of its own to act on: without this,
+    "the caller" would fall through to the account (root) — a role allowed iam:*
+    could then create root access keys. AWS answers these calls so."""
+    return validation_error("Must specify userName when calling with non-User credentials")
 
 
 def authorize_group(call: Call, action: str, name: str, extra: Context | None = None) -> Group:

@@ -19,7 +19,7 @@ from gatehold.services.iam.identity_errors import dependents_remain, user_exists
 from gatehold.services.iam.tagging import apply as apply_tags
 from gatehold.services.iam.tagging import check_new_tags, request_tag_context, tag_pairs
 from gatehold.services.iam.tagging import listed as listed_tags
-from gatehold.services.iam.targets import USER_TAGS, authorize_user
+from gatehold.services.iam.targets import USER_TAGS, authorize_user, caller_must_name_user
 from gatehold.store import accounts, dependents, login_profiles, users
 from gatehold.store import tags as tag_store
 from gatehold.store.records import User
@@ -62,7 +62,10 @@ def get_user(call: Call, params: Params) -> Result:
     name = params.get("UserName")
     if name is None:
         # Without UserName, GetUser describes the caller, who still needs iam:GetUser
-        # on their own ARN. The root user is described without a name or path.
+        # on their own ARN. The root user is described without a name or path; a
+        # role or federated session has no user to describe.
+        if principal.kind not in (PrincipalKind.ROOT, PrincipalKind.USER):
+            raise caller_must_name_user()
         call.authorize("iam:GetUser", principal.arn)
         if principal.kind is PrincipalKind.ROOT:
             account = accounts.get(call.db, account_id)
