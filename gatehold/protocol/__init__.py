@@ -17,7 +17,7 @@ from gatehold.protocol import json_protocol, query, query_xml, rest_json
 from gatehold.protocol.errors import RoutingError
 from gatehold.protocol.models import ServiceSpec, get_service
 from gatehold.protocol.request import HttpRequest, HttpResponse
-from gatehold.protocol.routing import Route, error_protocol, route
+from gatehold.protocol.routing import Route, error_protocol, operation_hint, route
 from gatehold.protocol.validate import validate
 
 __all__ = [
@@ -27,6 +27,7 @@ __all__ = [
     "RoutingError",
     "ServiceSpec",
     "get_service",
+    "operation_hint",
     "parse_input",
     "route",
     "serialize_error",

@@ -20,6 +20,7 @@ routed service: that is the signature check's job (``route.service.signing_name`
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -171,3 +172,18 @@ def wrap(err: AwsError, req: HttpRequest) -> RoutingError:
     if isinstance(err, RoutingError):
         return err
     return RoutingError(err, error_protocol(req), None)
+
+
+_FORM_ACTION = re.compile(rb"(?:^|(?<=&))Action=([A-Za-z0-9]+)(?=&|$)")
+
+
+def operation_hint(req: HttpRequest) -> str | None:
+    """The operation a request names, read cheaply and trusted for nothing but
+    scheduling (the request is routed and authenticated properly afterwards)."""
+    target = header(req.headers, "x-amz-target")
+    if target is not None:
+        return target.rpartition(".")[2] or None
+    # Exactly one Action, or no hint: with duplicates the parser keeps the last one,
+    # and a hint must never call a write cheap.
+    found = _FORM_ACTION.findall(req.body) if len(req.body) <= 4096 else []
+    return found[0].decode("ascii") if len(found) == 1 else None

@@ -195,3 +195,19 @@ def test_rest_paths_are_unique_across_the_rest_json_services() -> None:
                         o.method == r.method and o.regex.fullmatch(sample)
                         for o in other_table.routes
                     ), (name, other, sample)
+
+
+def test_operation_hint_reads_the_action_or_target_and_never_guesses() -> None:
+    from gatehold.protocol import HttpRequest, operation_hint
+
+    def req(body: bytes, headers: tuple[tuple[str, str], ...] = ()) -> HttpRequest:
+        return HttpRequest("POST", "/", "", headers, body)
+
+    assert operation_hint(req(b"Action=GetUser&Version=2010-05-08")) == "GetUser"
+    assert operation_hint(req(b"Version=1&Action=GetCallerIdentity")) == "GetCallerIdentity"
+    target = (("X-Amz-Target", "AWSOrganizationsV20161128.ListAccounts"),)
+    assert operation_hint(req(b"{}", target)) == "ListAccounts"
+    # Two Actions: the parser keeps the last, so a hint could be a lie.
+    assert operation_hint(req(b"Action=GetUser&Action=CreateUser")) is None
+    assert operation_hint(req(b"XAction=GetUser")) is None
+    assert operation_hint(req(b"Action=GetUser&" + b"x" * 5000)) is None
