@@ -43,12 +43,17 @@ def decode_marker(marker: str, width: int) -> list[Any]:
 
 
 def _after(columns: Sequence[Column[Any]], values: Sequence[Any]) -> Any:
-    """(c1, c2, ...) > (v1, v2, ...) written out, since not every SQL has row values."""
+    """(c1, c2, ...) > (v1, v2, ...) written out, since not every SQL has row values.
+
+    The leading `c1 >= v1` is implied by the rest but lets the planner seek the
+    index straight to the marker; without it SQLite scans from the start of the
+    list, and a page deep in 100k rows costs twice the first one.
+    """
     clauses = []
     for i, col in enumerate(columns):
         equal_before = [columns[j] == values[j] for j in range(i)]
         clauses.append(and_(*equal_before, col > values[i]))
-    return or_(*clauses)
+    return and_(columns[0] >= values[0], or_(*clauses))
 
 
 def keyset_page(
