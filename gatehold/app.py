@@ -8,6 +8,7 @@ the API.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from typing import Any
@@ -22,6 +23,7 @@ from gatehold.auth.sigv4 import HttpRequest
 from gatehold.authz import PolicyEnforcer
 from gatehold.clock import Clock, SystemClock
 from gatehold.config import Settings
+from gatehold.console.routes import console_app
 from gatehold.errors import AwsError
 from gatehold.protocol import operation_hint, serialize_error
 from gatehold.services.registry import is_read_only
@@ -139,19 +141,14 @@ async def _read_body(receive: Receive, limit: int) -> bytes | None:
 def create_app(settings: Settings, *, clock: Clock | None = None) -> GateholdApp:
     store, box = open_store(settings)
     api = AwsApi(store, box, clock or SystemClock(), PolicyEnforcer())
-    human = Starlette(routes=[])
+    human = console_app(settings, store, box, api.clock, api.enforcer)
     return GateholdApp(api, human)
 
 
 def settings_to_env(settings: Settings) -> str:
-    data: dict[str, Any] = {
-        "data_dir": str(settings.data_dir),
-        "database_url": settings.database_url,
-        "host": settings.host,
-        "port": settings.port,
-        "workers": settings.workers,
-        "region": settings.region,
-    }
+    """Every setting, for the worker processes uvicorn starts (each builds its app)."""
+    data: dict[str, Any] = dataclasses.asdict(settings)
+    data["data_dir"] = str(settings.data_dir)
     return json.dumps(data)
 
 

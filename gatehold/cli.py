@@ -222,6 +222,10 @@ def build_parser() -> argparse.ArgumentParser:
     from gatehold import policy_cli  # offline policy tools: `gatehold policy validate|eval`
 
     policy_cli.add_parser(sub)
+
+    from gatehold.console import unlock_cli  # `gatehold users unlock`: end a console lockout
+
+    unlock_cli.add_parser(sub, _store_args, _settings)
     return parser
 
 

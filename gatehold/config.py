@@ -29,6 +29,19 @@ class Settings:
     port: int = DEFAULT_PORT
     workers: int = 1
     region: str = DEFAULT_REGION
+    # Console sign-in throttling (gatehold/console/lockout.py): after
+    # `lockout_threshold` consecutive failures an account is locked for
+    # `lockout_base_minutes`, each later lock growing by that much up to
+    # `lockout_max_minutes`; at `lockout_max_failures` (NIST SP 800-63B: at most 100)
+    # only an administrator unlocks it. A source address gets its own, larger budget.
+    lockout_threshold: int = 5
+    lockout_base_minutes: int = 15
+    lockout_max_minutes: int = 30
+    lockout_max_failures: int = 100
+    lockout_address_threshold: int = 50
+    # Console sessions: idle and absolute limits (AWS console sessions last up to 12 h).
+    session_idle_minutes: int = 30
+    session_absolute_hours: int = 12
 
     @property
     def store_url(self) -> str:

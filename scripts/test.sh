@@ -12,10 +12,16 @@ PY=${PYTHON:-python3}
 # The AWS CLI v1 pins packages that conflict with ours: it gets its own venv.
 [ -x .venv-awscli/bin/aws ] || { "$PY" -m venv .venv-awscli && .venv-awscli/bin/python -m pip install -q --disable-pip-version-check awscli; }
 
+# Debian's Chromium for the console's browser tests (Playwright drives it; no
+# `playwright install` download). Needs root, as CI runs.
+if [ ! -x /usr/bin/chromium ]; then
+  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium
+fi
+
 # The AWS SDK for JavaScript v3: an independent SigV4 implementation.
 (cd tests/js && npm ci --no-audit --no-fund --silent)
 
 echo "== tests on SQLite"
 .venv/bin/python -m pytest -q tests "$@"
 echo "== store-backed tests on PostgreSQL"
-GATEHOLD_TEST_STORE=postgres .venv/bin/python -m pytest -q tests/integration "$@"
+GATEHOLD_TEST_STORE=postgres .venv/bin/python -m pytest -q tests/integration tests/browser "$@"

@@ -414,3 +414,34 @@ generations = Table(
     Column("value", Integer, nullable=False),
 )
 
+
+# Console sessions (gatehold/console/sessions.py). The row is keyed by a hash of the
+# cookie's token, so a copy of the database does not hand out live sessions. A row
+# exists from a correct password on: while `stage` is "need_mfa" or
+# "need_new_password" it is a sign-in in progress, at "signed_in" a session.
+console_sessions = Table(
+    "console_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("account_id", String(12), ForeignKey("accounts.account_id"), nullable=False),
+    # NULL: the account's root user.
+    Column("user_id", String(32), nullable=True),
+    Column("stage", String(24), nullable=False),
+    Column("mfa_authenticated", Boolean, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("last_seen_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+)
+Index("ix_console_sessions_principal", console_sessions.c.account_id, console_sessions.c.user_id)
+
+# Failed console sign-ins (gatehold/console/lockout.py): one row per throttled
+# subject — "user:<account>:<name>", "root:<email>" or "ip:<address>".
+console_signin_failures = Table(
+    "console_signin_failures",
+    metadata,
+    Column("subject", String(600), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("last_failure_at", UtcDateTime(), nullable=False),
+    # NULL: not locked. A far-future value: locked until an administrator unlocks.
+    Column("locked_until", UtcDateTime(), nullable=True),
+)

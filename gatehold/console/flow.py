@@ -1,0 +1,438 @@
+"""The sign-in steps against the store: gather facts, ask signin.py, carry out its effects.
+
+Blocking code (database, argon2): routes.py runs every function here in a worker
+thread (anyio.to_thread), so a sign-in never stalls the event loop or API traffic.
+Password hashing happens outside any transaction so it holds no database lock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection, select
+
+from gatehold import arn, ids
+from gatehold.auth import password_rules, totp
+from gatehold.auth.password import verify_password
+from gatehold.clock import Clock
+from gatehold.console import lockout, lockout_store, sessions, signin
+from gatehold.console.lockout import LockoutPolicy
+from gatehold.console.signin import Effect, PrincipalFacts, Stage, Transition
+from gatehold.context import Principal, PrincipalKind, RequestContext
+from gatehold.errors import AwsError
+from gatehold.services.call import Call, Enforcer
+from gatehold.services.iam import passwords
+from gatehold.services.iam.identity_errors import old_password_incorrect
+from gatehold.store import accounts, login_profiles, mfa_devices, schema, users
+from gatehold.store import password_policy as policy_store
+from gatehold.store.db import Store
+from gatehold.store.records import Account, User
+from gatehold.store.secretbox import SecretBox
+
+MISMATCH = "The passwords you entered do not match."
+NOT_ALLOWED = "You do not have permission to change your password. Contact your administrator."
+
+
+@dataclass(frozen=True)
+class Limits:
+    idle: timedelta = timedelta(minutes=30)
+    absolute: timedelta = timedelta(hours=12)
+
+
+@dataclass
+class Console:
+    """Everything the console's steps need; one per worker process."""
+
+    store: Store
+    box: SecretBox
+    clock: Clock
+    enforcer: Enforcer
+    lockout: LockoutPolicy = field(default_factory=LockoutPolicy)
+    limits: Limits = field(default_factory=Limits)
+    region: str = "us-east-1"
+
+
+@dataclass(frozen=True)
+class Who:
+    """Whoever a sign-in is for, as far as the store knows (None parts: unknown)."""
+
+    subject: str  # the lockout subject, known user or not
+    account: Account | None
+    user: User | None = None  # None with an account: root
+    password_hash: str | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    transition: Transition
+    token: str | None = None  # a new session token for the cookie
+
+
+@dataclass(frozen=True)
+class MfaChoice:
+    serial_number: str
+    device_name: str
+
+
+# ---- finding the principal ------------------------------------------------------
+
+
+def find_account(db: Connection, id_or_alias: str) -> Account | None:
+    key = id_or_alias.strip()
+    if key.isdigit() and len(key) == 12:
+        return accounts.get(db, key)
+    return accounts.by_alias(db, key.lower())
+
+
+def _root_account(db: Connection, email: str) -> Account | None:
+    t = schema.accounts
+    row = db.execute(select(t.c.account_id).where(t.c.root_email_lower == email.lower())).first()
+    return accounts.get(db, row[0]) if row else None
+
+
+def _find_user(db: Connection, account_field: str, user_name: str) -> Who:
+    account = find_account(db, account_field)
+    subject = lockout.account_subject(account.account_id if account else account_field, user_name)
+    user = users.get_by_name(db, account.account_id, user_name) if account else None
+    profile = login_profiles.get(db, user.user_id) if user else None
+    if account is None or user is None or profile is None:
+        return Who(subject, None)
+    return Who(subject, account, user, profile.password_hash)
+
+
+def _find_root(db: Connection, email: str) -> Who:
+    account = _root_account(db, email)
+    subject = lockout.root_subject(email)
+    return Who(subject, account, None, account.root_password_hash if account else None)
+
+
+def _who_of(db: Connection, session: sessions.Session) -> Who:
+    account = accounts.get(db, session.account_id)
+    assert account is not None
+    if session.user_id is None:
+        return Who(
+            lockout.root_subject(account.root_email), account, None, account.root_password_hash
+        )
+    user = users.get_by_id(db, session.user_id)
+    assert user is not None
+    return Who(lockout.account_subject(account.account_id, user.user_name), account, user)
+
+
+# ---- facts --------------------------------------------------------------------
+
+
+def mfa_choices(db: Connection, account_id: str, user_id: str | None) -> list[MfaChoice]:
+    """The virtual MFA devices a principal can sign in with."""
+    query, order = mfa_devices.owner_listing(account_id, user_id)
+    rows = db.execute(query.order_by(*order))
+    devices = [mfa_devices.record(r) for r in rows]
+    return [
+        MfaChoice(d.serial_number, d.device_name)
+        for d in devices
+        if d.kind == mfa_devices.VIRTUAL and d.seed_sealed is not None
+    ]
+
+
+def _locked(db: Connection, c: Console, who: Who, source_ip: str, now: datetime) -> bool:
+    return lockout.is_locked(lockout_store.get(db, who.subject), now) or lockout.is_locked(
+        lockout_store.get(db, lockout.address_subject(source_ip)), now
+    )
+
+
+def _facts(db: Connection, c: Console, who: Who, source_ip: str, now: datetime) -> PrincipalFacts:
+    locked = _locked(db, c, who, source_ip, now)
+    if who.account is None:
+        return PrincipalFacts(False, locked, False, False, False, False)
+    user_id = who.user.user_id if who.user else None
+    has_mfa = bool(mfa_choices(db, who.account.account_id, user_id))
+    if who.user is None:
+        return PrincipalFacts(True, locked, has_mfa, False, False, False)
+    profile = login_profiles.get(db, who.user.user_id)
+    policy = policy_store.get(db, who.account.account_id)
+    expired = bool(
+        profile
+        and policy
+        and policy.max_password_age
+        and now - profile.password_changed_at > timedelta(days=policy.max_password_age)
+    )
+    return PrincipalFacts(
+        True,
+        locked,
+        has_mfa,
+        bool(profile and profile.password_reset_required),
+        expired,
+        bool(policy and policy.hard_expiry),
+    )
+
+
+# ---- effects --------------------------------------------------------------------
+
+
+def _count_failure(db: Connection, c: Console, who: Who, source_ip: str, now: datetime) -> None:
+    account = lockout_store.get(db, who.subject)
+    lockout_store.put(db, who.subject, lockout.account_failure(account, now, c.lockout))
+    address_key = lockout.address_subject(source_ip)
+    address = lockout_store.get(db, address_key)
+    lockout_store.put(db, address_key, lockout.address_failure(address, now, c.lockout))
+
+
+def _expiry(db: Connection, c: Console, who: Who, stage: Stage, now: datetime) -> datetime:
+    if stage is not Stage.SIGNED_IN:
+        return now + sessions.PENDING_LIMIT
+    limit = c.limits.absolute
+    profile = login_profiles.get(db, who.user.user_id) if who.user else None
+    if profile and profile.max_signin_session_duration:
+        limit = min(limit, timedelta(seconds=profile.max_signin_session_duration))
+    return now + limit
+
+
+def _apply(
+    db: Connection,
+    c: Console,
+    t: Transition,
+    who: Who,
+    source_ip: str,
+    now: datetime,
+    session: sessions.Session | None = None,
+    mfa: bool = False,
+) -> str | None:
+    """Carry out a transition's effects in `db`; a new session token if one was issued."""
+    token = None
+    for effect in t.effects:
+        if effect is Effect.COUNT_FAILURE:
+            _count_failure(db, c, who, source_ip, now)
+        elif effect is Effect.CLEAR_FAILURES:
+            lockout_store.clear(db, who.subject)
+        elif effect in (Effect.START_SESSION, Effect.ADVANCE_SESSION):
+            if session is not None:
+                sessions.delete(db, session.token_hash)
+            assert who.account is not None
+            token = sessions.create(
+                db,
+                who.account.account_id,
+                who.user.user_id if who.user else None,
+                t.stage.value,
+                mfa or bool(session and session.mfa_authenticated),
+                now,
+                _expiry(db, c, who, t.stage, now),
+            )
+        elif effect is Effect.END_SESSION and session is not None:
+            sessions.delete(db, session.token_hash)
+    if t.stage is Stage.SIGNED_IN and who.user is not None and token is not None:
+        # PasswordLastUsed (GetUser, credential report): AWS records console sign-ins.
+        db.execute(
+            schema.users.update()
+            .where(schema.users.c.user_id == who.user.user_id)
+            .values(password_last_used=now)
+        )
+    return token
+
+
+# ---- the steps --------------------------------------------------------------------
+
+
+def password_step(
+    c: Console,
+    source_ip: str,
+    password: str,
+    *,
+    account: str = "",
+    user_name: str = "",
+    root_email: str = "",
+) -> Outcome:
+    """need_password: an IAM user (account + user name) or root (email) and a password."""
+    now = c.clock.now()
+    with c.store.reading() as db:
+        who = _find_root(db, root_email) if root_email else _find_user(db, account, user_name)
+        facts = _facts(db, c, who, source_ip, now)
+    # Always hashed, even for an unknown or locked principal: the same work, the same time.
+    ok = verify_password(who.password_hash, password)
+    t = signin.after_password(ok, facts)
+    with c.store.transaction() as db:
+        token = _apply(db, c, t, who, source_ip, now)
+    return Outcome(t, token)
+
+
+def load_session(c: Console, token: str | None) -> sessions.Session | None:
+    """The live session for a cookie (expired and idle ones are removed)."""
+    now = c.clock.now()
+    with c.store.reading() as db:
+        found = sessions.find(db, token)
+    if found is None:
+        return None
+    if not sessions.alive(found, now, c.limits.idle):
+        with c.store.transaction() as db:
+            sessions.delete(db, found.token_hash)
+        return None
+    if now - found.last_seen_at >= timedelta(minutes=1):
+        with c.store.transaction() as db:
+            sessions.touch(db, found, now)
+    return found
+
+
+def pending_choices(c: Console, session: sessions.Session) -> list[MfaChoice]:
+    with c.store.reading() as db:
+        return mfa_choices(db, session.account_id, session.user_id)
+
+
+def mfa_step(
+    c: Console, session: sessions.Session, source_ip: str, serial_number: str, code: str
+) -> Outcome:
+    """need_mfa: a TOTP code from one of the principal's devices, each accepted once."""
+    now = c.clock.now()
+    with c.store.transaction() as db:
+        who = _who_of(db, session)
+        facts = _facts(db, c, who, source_ip, now)
+        ok = not facts.locked and _claim_code(db, c, session, serial_number, code.strip(), now)
+        t = signin.after_mfa(ok, facts)
+        token = _apply(db, c, t, who, source_ip, now, session, mfa=ok)
+    return Outcome(t, token)
+
+
+def _claim_code(
+    db: Connection,
+    c: Console,
+    session: sessions.Session,
+    serial_number: str,
+    code: str,
+    now: datetime,
+) -> bool:
+    """Whether `code` is a fresh code of the chosen device; if so, the device's
+    last_used_step moves to it in this same transaction, so it is used up."""
+    allowed = {d.serial_number for d in mfa_choices(db, session.account_id, session.user_id)}
+    if serial_number not in allowed:
+        return False
+    device = mfa_devices.get(db, session.account_id, serial_number)
+    if device is None or device.seed_sealed is None:
+        return False
+    seed = c.box.open(device.seed_sealed, mfa_devices.seed_aad(serial_number))
+    step = totp.verify(seed, code, totp.step_at(now), device.last_used_step)
+    if step is None:
+        return False
+    # A conditional update, checked: of two concurrent uses of one code only one
+    # moves the step (mfa_devices.note_step does not say whether it did).
+    t = schema.mfa_devices
+    moved = db.execute(
+        t.update()
+        .where(t.c.serial_number == serial_number)
+        .where(t.c.last_used_step.is_(None) | (t.c.last_used_step < step))
+        .values(last_used_step=step)
+    ).rowcount
+    return moved == 1
+
+
+def new_password_step(
+    c: Console, session: sessions.Session, source_ip: str, old: str, new: str, retype: str
+) -> Outcome:
+    """need_new_password: ChangePassword, through the same service and enforcement as
+    the API, after checks that say which rule of the policy the password breaks."""
+    now = c.clock.now()
+    error = MISMATCH if new != retype else None
+    with c.store.transaction() as db:
+        who = _who_of(db, session)
+        assert who.user is not None and who.account is not None
+        if error is None:
+            error = _policy_error(db, who, new)
+        if error is None:
+            error = _change_password(db, c, who, source_ip, now, old, new)
+        t = signin.after_new_password(error is None, error)
+        # On an error nothing was written: change_password validates before it writes.
+        token = _apply(db, c, t, who, source_ip, now, session)
+    return Outcome(t, token)
+
+
+def _policy_error(db: Connection, who: Who, new: str) -> str | None:
+    assert who.account is not None
+    policy = policy_store.get(db, who.account.account_id)
+    identities = [who.account.root_email, who.account.alias or ""]
+    reasons = password_rules.violations(new, policy, identities)
+    if not reasons:
+        return None
+    return (
+        "The new password does not meet the account password policy: it needs "
+        + "; ".join(reasons)
+        + "."
+    )
+
+
+def _change_password(
+    db: Connection, c: Console, who: Who, source_ip: str, now: datetime, old: str, new: str
+) -> str | None:
+    assert who.user is not None and who.account is not None
+    principal = Principal(
+        PrincipalKind.USER,
+        who.account.account_id,
+        who.user.arn,
+        who.user.user_id,
+        who.user.user_name,
+    )
+    ctx = RequestContext(
+        request_id=ids.new_request_id(),
+        principal=principal,
+        now=now,
+        region=c.region,
+        service="iam",
+        operation="ChangePassword",
+        source_ip=source_ip,
+        user_agent="gatehold-console",
+        secure_transport=False,
+    )
+    try:
+        passwords.change_password(
+            Call(ctx, db, c.enforcer, c.box), {"OldPassword": old, "NewPassword": new}
+        )
+    except AwsError as err:
+        if err.code == "AccessDenied" and err.message != old_password_incorrect().message:
+            return NOT_ALLOWED
+        return err.message
+    return None
+
+
+def sign_out(c: Console, session: sessions.Session, everywhere: bool = False) -> None:
+    """End this session, or (everywhere) every session of the same principal."""
+    with c.store.transaction() as db:
+        if everywhere:
+            sessions.delete_for_principal(db, session.account_id, session.user_id)
+        else:
+            sessions.delete(db, session.token_hash)
+
+
+@dataclass(frozen=True)
+class HomeFacts:
+    arn: str
+    account_id: str
+    alias: str | None
+    name: str
+    mfa: bool
+
+
+def home(c: Console, session: sessions.Session) -> HomeFacts:
+    with c.store.reading() as db:
+        who = _who_of(db, session)
+    assert who.account is not None
+    if who.user is None:
+        return HomeFacts(
+            arn.root_arn(who.account.account_id),
+            who.account.account_id,
+            who.account.alias,
+            who.account.root_email,
+            session.mfa_authenticated,
+        )
+    return HomeFacts(
+        who.user.arn,
+        who.account.account_id,
+        who.account.alias,
+        who.user.user_name,
+        session.mfa_authenticated,
+    )
+
+
+def unlock(conn: Connection, account_id: str, user_name: str | None) -> bool:
+    """An administrator's unlock: forget the account's failures (None: root's)."""
+    if user_name is None:
+        account = accounts.get(conn, account_id)
+        if account is None:
+            return False
+        return lockout_store.clear(conn, lockout.root_subject(account.root_email))
+    return lockout_store.clear(conn, lockout.account_subject(account_id, user_name))
