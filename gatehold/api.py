@@ -16,14 +16,14 @@ from typing import Any
 from sqlalchemy import Connection
 
 from gatehold import errors, ids, protocol
-from gatehold.auth import sigv4
+from gatehold.auth import session_limits, sigv4
 from gatehold.auth.credentials import ResolvedKey, resolve_access_key, resolve_session
 from gatehold.clock import Clock
 from gatehold.context import RequestContext
-from gatehold.errors import AwsError
+from gatehold.errors import AwsError, ErrorWithAftermath
 from gatehold.protocol.request import HttpResponse
 from gatehold.services.call import Call, Enforcer, Handler
-from gatehold.services.registry import HANDLERS, is_read_only
+from gatehold.services.registry import HANDLERS, is_cheap_read, is_read_only
 from gatehold.store import access_keys
 from gatehold.store.db import Store
 from gatehold.store.secretbox import SecretBox
@@ -54,12 +54,19 @@ class AwsApi:
         self.clock = clock
         self.enforcer = enforcer
 
-    def handle(self, req: sigv4.HttpRequest, peer: Peer) -> HttpResponse:
+    def handle(
+        self, req: sigv4.HttpRequest, peer: Peer, *, inline: bool = False
+    ) -> HttpResponse | None:
+        """The response; or, with `inline`, None when the request turns out to need
+        more than a few reads (a write, a key-use mark): the caller then runs it in
+        a thread, where waiting on the database stalls no one."""
         request_id = ids.new_request_id()
         route: Any = None
         try:
             claim, claim_error = _try_parse_signature(req)
             route = protocol.route(req, claim.service if claim else None)
+            if inline and not is_cheap_read(route.operation.name):
+                return None
             if claim is None:
                 assert claim_error is not None
                 raise claim_error
@@ -70,17 +77,26 @@ class AwsApi:
             # only read, the operation itself; writes get their own transaction.
             with self.store.reading() as db:
                 resolved = self._authenticate(db, claim, now)
+                if inline and self._key_use_to_note(resolved, now, claim):
+                    return None
                 params = protocol.parse_input(route, req)
                 handler = _handler_for(route)
                 ctx = self._context(request_id, resolved, now, claim, route, req, peer)
+                session_limits.check(ctx.principal, ctx.service, ctx.operation)
                 read_only = is_read_only(ctx.operation)
                 if read_only:
                     result = handler(self._call(ctx, db), params)
             if not read_only:
                 with self.store.transaction() as db:
                     result = handler(self._call(ctx, db), params)
-            self._note_key_use(resolved, now, claim.service, claim.region)
+            if self._key_use_to_note(resolved, now, claim):
+                with self.store.transaction() as db:
+                    access_keys.mark_used(db, claim.access_key_id, now, claim.service, claim.region)
             return protocol.serialize_output(route, result, request_id)
+        except ErrorWithAftermath as err:
+            with self.store.transaction() as db:
+                err.aftermath(db)
+            return protocol.serialize_error(route or req, err, request_id)
         except AwsError as err:
             return protocol.serialize_error(route or req, err, request_id)
         except Exception:  # a bug: never a 500 with a stack trace or an HTML page
@@ -127,19 +143,18 @@ class AwsApi:
             secure_transport=peer.secure,
         )
 
-    def _note_key_use(self, resolved: ResolvedKey, now: datetime, service: str, region: str) -> None:
+    @staticmethod
+    def _key_use_to_note(resolved: ResolvedKey, now: datetime, claim: sigv4.SigV4Claim) -> bool:
+        """Whether this request should update the key's last-used facts."""
         key = resolved.key
         if key is None:  # temporary credentials: nothing stored to mark
-            return
-        if (
+            return False
+        return not (
             key.last_used_at is not None
             and now - key.last_used_at < _LAST_USED_RESOLUTION
-            and key.last_used_service == service
-            and key.last_used_region == region
-        ):
-            return
-        with self.store.transaction() as db:
-            access_keys.mark_used(db, key.access_key_id, now, service, region)
+            and key.last_used_service == claim.service
+            and key.last_used_region == claim.region
+        )
 
 
 def _handler_for(route: protocol.Route) -> Handler:

@@ -26,7 +26,7 @@ from gatehold.config import Settings
 from gatehold.console.routes import console_app
 from gatehold.errors import AwsError
 from gatehold.protocol import operation_hint, serialize_error
-from gatehold.services.registry import is_read_only
+from gatehold.services.registry import is_cheap_read
 from gatehold.store import meta
 from gatehold.store.db import Store
 from gatehold.store.migrations import LATEST, current_version
@@ -89,14 +89,20 @@ class GateholdApp:
         if body is None:
             err = AwsError("RequestEntityTooLarge", "Request body is too large", 413)
             resp = serialize_error(req, err, ids.new_request_id())
-        elif self.inline_reads and _is_cheap_read(operation_hint(req)):
-            # A point read on SQLite costs less than handing it to a thread (about
-            # 90 us of CPU on this hot path): answer it on the event loop.
-            resp = self.api.handle(req, peer)
         else:
-            # Everything else may wait on the database (a write lock, a network
-            # round trip to PostgreSQL, password hashing): keep it off the event loop.
-            resp = await anyio.to_thread.run_sync(self.api.handle, req, peer)
+            resp = None
+            hint = operation_hint(req)
+            if self.inline_reads and hint is not None and is_cheap_read(hint):
+                # A point read on SQLite costs less than handing it to a thread (about
+                # 90 us of CPU on this hot path): answer it on the event loop. The
+                # hint only pre-selects; handle() checks the routed operation itself
+                # and declines (None) anything that would write.
+                resp = self.api.handle(req, peer, inline=True)
+            if resp is None:
+                # Everything else may wait on the database (a write lock, a network
+                # round trip to PostgreSQL, password hashing): keep it off the loop.
+                resp = await anyio.to_thread.run_sync(self.api.handle, req, peer)
+        assert resp is not None  # handle() declines only when asked to run inline
         await send(
             {
                 "type": "http.response.start",
@@ -105,19 +111,6 @@ class GateholdApp:
             }
         )
         await send({"type": "http.response.body", "body": resp.body})
-
-
-# Reads that are a few indexed lookups whatever the account's size.
-_HEAVY_GETS = frozenset({"GetAccountAuthorizationDetails", "GetCredentialReport"})
-
-
-def _is_cheap_read(operation: str | None) -> bool:
-    return (
-        operation is not None
-        and operation.startswith("Get")
-        and is_read_only(operation)
-        and operation not in _HEAVY_GETS
-    )
 
 
 async def _read_body(receive: Receive, limit: int) -> bytes | None:

@@ -10,6 +10,12 @@ look them up rather than invent them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
 
 class AwsError(Exception):
     """An error answered to the client in the called protocol's error shape."""
@@ -138,3 +144,13 @@ def invalid_query_parameter(message: str) -> AwsError:
     # AWS "Common Errors": InvalidQueryParameter, "The AWS query string is malformed or
     # does not adhere to AWS standards.", HTTP 400.
     return AwsError("InvalidQueryParameter", message, 400)
+
+
+class ErrorWithAftermath(AwsError):
+    """An error whose consequence must outlive the operation's rolled-back
+    transaction — counting a wrong one-time code, for example. The API runs
+    `aftermath` in a transaction of its own, then answers `error`."""
+
+    def __init__(self, error: AwsError, aftermath: Callable[[Connection], None]) -> None:
+        super().__init__(error.code, error.message, error.status, sender_fault=error.sender_fault)
+        self.aftermath = aftermath

@@ -64,7 +64,11 @@ def fmt(value: Any) -> str:
     return str(value)
 
 
-def _error(value: Any, path: str, constraint: str) -> str:
+def _error(value: Any, path: str, constraint: str, *, sensitive: bool = False) -> str:
+    if sensitive and value is not None:
+        # Passwords and private keys (shapes botocore marks sensitive) are never
+        # echoed: AWS leaves the value out, and the text may reach the audit trail.
+        return f"Value at '{path}' failed to satisfy constraint: {constraint}"
     shown = "null" if value is None else f"'{fmt(value)}'"
     return f"Value {shown} at '{path}' failed to satisfy constraint: {constraint}"
 
@@ -148,11 +152,12 @@ def _build(shape: Shape) -> Check:
         return _build_map(shape, own)
     if not own:
         return _noop
+    sensitive = bool(shape.metadata.get("sensitive"))
 
     def check(value: Any, path: str, errors: list[str]) -> None:
         for message, passes in own:
             if not passes(value):
-                errors.append(_error(value, path, message))
+                errors.append(_error(value, path, message, sensitive=sensitive))
 
     return check
 

@@ -80,3 +80,12 @@ _GETS_THAT_WRITE = frozenset({"GetSessionToken", "GetFederationToken"})
 
 def is_read_only(operation: str) -> bool:
     return operation.startswith(READ_ONLY_PREFIXES) and operation not in _GETS_THAT_WRITE
+
+
+# Reads that are a few indexed lookups whatever the account's size: cheap enough to
+# answer on the event loop (see app.py).
+_HEAVY_GETS = frozenset({"GetAccountAuthorizationDetails", "GetCredentialReport"})
+
+
+def is_cheap_read(operation: str) -> bool:
+    return operation.startswith("Get") and is_read_only(operation) and operation not in _HEAVY_GETS

@@ -16,7 +16,7 @@ from typing import Any
 from gatehold import ids, managed_policies
 from gatehold.auth import session_tokens, totp
 from gatehold.context import Principal, PrincipalKind, SessionFacts
-from gatehold.errors import AwsError, access_denied
+from gatehold.errors import AwsError, ErrorWithAftermath, access_denied
 from gatehold.policy import MalformedPolicy, PolicyKind
 from gatehold.principal_policies import parse_cached
 from gatehold.services.call import Call
@@ -63,6 +63,12 @@ def mint(call: Call, principal: Principal, facts: SessionFacts) -> tuple[Princip
 # --- MFA ---------------------------------------------------------------------------
 
 
+# After this many wrong codes in a row a device accepts none for the cooldown
+# (the console has its own, per-account lockout for its MFA step).
+WRONG_CODES_BEFORE_BLOCK = 5
+WRONG_CODE_COOLDOWN = timedelta(minutes=15)
+
+
 def mfa_failed() -> AwsError:
     # AWS's answer to a wrong TokenCode, as quoted in aws-cli/boto3 reports
     # ("MultiFactorAuthentication failed with invalid MFA one time pass code."),
@@ -93,12 +99,27 @@ def check_mfa(call: Call, serial: str | None, code: str | None) -> datetime | No
         # Unconfirmed text: AWS answers an unknown or foreign serial number with an
         # AccessDenied as well; we give the same answer as for a wrong code.
         raise mfa_failed()
-    seed = call.box.open(device.seed_sealed, mfa_devices.seed_aad(device.serial_number))
-    step = totp.verify(seed, code, totp.step_at(call.ctx.now), device.last_used_step)
-    if step is None:
+    now = call.ctx.now
+    blocked_until = mfa_devices.codes_blocked_until(call.db, device.serial_number)
+    if blocked_until is not None and now < blocked_until:
         raise mfa_failed()
-    mfa_devices.note_step(call.db, device.serial_number, step)
-    return call.ctx.now
+    seed = call.box.open(device.seed_sealed, mfa_devices.seed_aad(device.serial_number))
+    step = totp.verify(seed, code, totp.step_at(now), device.last_used_step)
+    if step is None:
+        # A guess wins 3 times in a million (±1 step): uncounted, stolen access keys
+        # would get past MFA in minutes. The count must survive this request's
+        # rollback, hence the aftermath.
+        serial = device.serial_number
+        raise ErrorWithAftermath(
+            mfa_failed(),
+            lambda db: mfa_devices.count_wrong_code(
+                db, serial, now, WRONG_CODES_BEFORE_BLOCK, WRONG_CODE_COOLDOWN
+            ),
+        )
+    if not mfa_devices.note_step(call.db, device.serial_number, step):
+        raise mfa_failed()  # a concurrent request used this code first
+    mfa_devices.clear_wrong_codes(call.db, device.serial_number)
+    return now
 
 
 def _long_term_user_id(p: Principal) -> str:
@@ -135,7 +156,9 @@ def session_policy_texts(call: Call, params: dict[str, Any]) -> tuple[str, ...]:
         aws = managed_policies.get(arn)
         if aws is not None:
             texts.append(aws.document_text)
-        elif arn in customer:
+        elif arn in customer and arn.split(":")[4] == call.ctx.principal.account_id:
+            # Only this account's own customer policies: another account's ARN is
+            # refused as if it did not exist (existence is not revealed).
             texts.append(customer[arn].document)
         else:
             # Unconfirmed text; AWS refuses a PolicyArns entry it cannot find.

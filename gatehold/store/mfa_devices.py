@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Select, func, select
@@ -118,13 +118,49 @@ def unassign(conn: Connection, serial_number: str) -> None:
     )
 
 
-def note_step(conn: Connection, serial_number: str, step: int) -> None:
-    """Remember the last accepted time step, only ever moving it forward."""
-    conn.execute(
+def note_step(conn: Connection, serial_number: str, step: int) -> bool:
+    """Remember the last accepted time step, only ever moving it forward.
+
+    False when another request claimed this step (or a later one) first: two
+    concurrent uses of one code must not both pass, whatever the isolation level.
+    """
+    result = conn.execute(
         _t.update()
         .where(_t.c.serial_number == serial_number)
         .where((_t.c.last_used_step.is_(None)) | (_t.c.last_used_step < step))
         .values(last_used_step=step)
+    )
+    return result.rowcount == 1
+
+
+def codes_blocked_until(conn: Connection, serial_number: str) -> datetime | None:
+    row = conn.execute(
+        select(_t.c.codes_blocked_until).where(_t.c.serial_number == serial_number)
+    ).first()
+    return row[0] if row else None
+
+
+def count_wrong_code(
+    conn: Connection, serial_number: str, now: datetime, threshold: int, cooldown: timedelta
+) -> None:
+    """One more wrong code; at `threshold` in a row, refuse codes until now + cooldown."""
+    conn.execute(
+        _t.update()
+        .where(_t.c.serial_number == serial_number)
+        .values(failed_codes=_t.c.failed_codes + 1)
+    )
+    conn.execute(
+        _t.update()
+        .where(_t.c.serial_number == serial_number, _t.c.failed_codes >= threshold)
+        .values(failed_codes=0, codes_blocked_until=now + cooldown)
+    )
+
+
+def clear_wrong_codes(conn: Connection, serial_number: str) -> None:
+    conn.execute(
+        _t.update()
+        .where(_t.c.serial_number == serial_number)
+        .values(failed_codes=0, codes_blocked_until=None)
     )
 
 

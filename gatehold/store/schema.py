@@ -272,6 +272,10 @@ mfa_devices = Table(
     # The TOTP time step of the last code accepted: a code is accepted only for a
     # later step, which makes every code single-use.
     Column("last_used_step", Integer, nullable=True),
+    # Wrong codes through the API (GetSessionToken, AssumeRole): counted so that
+    # stolen access keys cannot guess their way past MFA (see services/sts_common.py).
+    Column("failed_codes", Integer, nullable=False, server_default="0"),
+    Column("codes_blocked_until", UtcDateTime(), nullable=True),
 )
 Index("ix_mfa_devices_user", mfa_devices.c.user_id)
 Index("ix_mfa_devices_account", mfa_devices.c.account_id, mfa_devices.c.serial_number)

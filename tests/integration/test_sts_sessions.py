@@ -103,13 +103,16 @@ def test_mfa_session_passes_an_mfa_condition_the_plain_keys_fail(
         "because no identity-based policy allows the iam:ListUsers action"
     )
 
-    # A session without MFA: aws:MultiFactorAuthPresent is "false", still denied.
+    # Plain keys have no MFA age at all: denied by the condition.
+    with pytest.raises(ClientError) as exc:
+        server.client("iam", keys=keys).list_groups()
+    assert error_of(exc)[0] == "AccessDenied"
+    # A GetSessionToken session without MFA may not call IAM at all (AWS's rule for
+    # GetSessionToken credentials), whatever the policies say.
     plain = sts.get_session_token()["Credentials"]
-    for denied in (session_client(server, "iam", plain).list_users,
-                   server.client("iam", keys=keys).list_groups):  # no MFA age at all
-        with pytest.raises(ClientError) as exc:
-            denied()
-        assert error_of(exc)[0] == "AccessDenied"
+    with pytest.raises(ClientError) as exc:
+        session_client(server, "iam", plain).list_users()
+    assert error_of(exc)[0] == "InvalidClientTokenId"
 
     # The same code again is refused (single use), and nothing is issued.
     with pytest.raises(ClientError) as exc:
@@ -132,6 +135,24 @@ def test_wrong_code_and_foreign_device_are_refused(server: RunningServer, iam: A
     with pytest.raises(ClientError) as exc:  # someone else's device
         server.client("sts", keys=other_keys).get_session_token(
             SerialNumber=serial, TokenCode=app.at(time.time() + 30))
+    assert error_of(exc)[0] == "AccessDenied"
+
+
+def test_guessing_codes_blocks_the_device_for_a_while(server: RunningServer, iam: Any) -> None:
+    # Stolen access keys must not get past MFA by guessing: after five wrong codes
+    # in a row the device refuses even the right one (for 15 minutes).
+    name, keys = new_user(iam)
+    serial, app = enable_mfa(iam, name)
+    sts = server.client("sts", keys=keys)
+    right = app.at(time.time() + 30)
+    wrong = [c for c in ("000000", "111111", "222222", "333333", "444444", "555555", "666666")
+             if c not in {app.at(time.time() + d) for d in (-30, 0, 30, 60)}][:5]
+    for code in wrong:
+        with pytest.raises(ClientError) as exc:
+            sts.get_session_token(SerialNumber=serial, TokenCode=code)
+        assert error_of(exc)[0] == "AccessDenied"
+    with pytest.raises(ClientError) as exc:
+        sts.get_session_token(SerialNumber=serial, TokenCode=right)
     assert error_of(exc)[0] == "AccessDenied"
 
 
@@ -204,31 +225,30 @@ def test_access_key_info_reads_the_account_from_the_key(server: RunningServer, i
     assert error_of(exc)[0] == "AccessDenied"
 
 
-def test_federation_token_is_the_intersection(server: RunningServer, iam: Any) -> None:
+def test_federation_token_answers_and_is_limited_as_aws_limits_it(
+    server: RunningServer, iam: Any
+) -> None:
     allow_all = {"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Action": ["iam:List*", "sts:GetFederationToken"], "Resource": "*"}]}
+        {"Effect": "Allow", "Action": ["iam:List*", "sts:*"], "Resource": "*"}]}
     _, keys = new_user(iam, allow_all)
     sts = server.client("sts", keys=keys)
     session_policy = {"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Action": ["iam:ListUsers", "iam:CreateUser"], "Resource": "*"}]}
+        {"Effect": "Allow", "Action": ["iam:ListUsers", "sts:*"], "Resource": "*"}]}
     answer = sts.get_federation_token(Name="carol", Policy=json.dumps(session_policy),
                                       DurationSeconds=900)
     acct = server.account_id
     assert answer["FederatedUser"] == {
         "FederatedUserId": f"{acct}:carol", "Arn": f"arn:aws:sts::{acct}:federated-user/carol"}
     assert 0 < answer["PackedPolicySize"] <= 100
-    fed = session_client(server, "iam", answer["Credentials"])
-    fed.list_users()  # both allow
-    for call in (lambda: fed.list_groups(),  # only the user's policy allows
-                 lambda: fed.create_user(UserName=unique("x"))):  # only the session policy
-        with pytest.raises(ClientError) as exc:
-            call()
-        assert error_of(exc)[0] == "AccessDenied"
     ident = session_client(server, "sts", answer["Credentials"]).get_caller_identity()
     assert ident == {**ident, "Arn": f"arn:aws:sts::{acct}:federated-user/carol",
                      "UserId": f"{acct}:carol"}
-    # Without a session policy a federated user may do nothing.
-    bare = sts.get_federation_token(Name="dave")["Credentials"]
+    # AWS: federation credentials call no IAM operation and no STS operation but
+    # GetCallerIdentity, whatever both policies allow.
     with pytest.raises(ClientError) as exc:
-        session_client(server, "iam", bare).list_users()
-    assert error_of(exc)[0] == "AccessDenied"
+        session_client(server, "iam", answer["Credentials"]).list_users()
+    assert error_of(exc)[0] == "InvalidClientTokenId"
+    with pytest.raises(ClientError) as exc:
+        session_client(server, "sts", answer["Credentials"]).get_session_token()
+    assert error_of(exc)[:2] == (
+        "AccessDenied", "Cannot call GetSessionToken with session credentials")

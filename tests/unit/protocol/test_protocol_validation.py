@@ -212,3 +212,22 @@ def test_json_value_of_the_wrong_type_is_serialization_exception() -> None:
 
     assert caught.value.code == "SerializationException"
     assert caught.value.message == "NUMBER_VALUE can not be converted to a String"
+
+
+def test_sensitive_values_are_never_echoed() -> None:
+    from gatehold.errors import AwsError
+    from gatehold.protocol import get_service
+    from gatehold.protocol.validate import validate
+
+    op = get_service("iam").model.operation_model("ChangePassword")
+    secret = "s3cr3t-" + "x" * 130
+    try:
+        validate({"OldPassword": secret, "NewPassword": "fine-Passw0rd!"}, op.input_shape, "ValidationError")
+    except AwsError as err:
+        assert secret not in err.message
+        assert err.message == (
+            "1 validation error detected: Value at 'oldPassword' failed to satisfy "
+            "constraint: Member must have length less than or equal to 128"
+        )
+    else:
+        raise AssertionError("an over-long password must be refused")
