@@ -254,14 +254,26 @@ def password_step(
     return Outcome(t, token)
 
 
+def _may_still_sign_in(db: Connection, session: sessions.Session) -> bool:
+    """A deleted user, or one whose console access (login profile) was removed,
+    loses every session at once: an administrator's removal must take effect."""
+    if session.user_id is None:
+        return accounts.get(db, session.account_id) is not None
+    return (
+        users.get_by_id(db, session.user_id) is not None
+        and login_profiles.get(db, session.user_id) is not None
+    )
+
+
 def load_session(c: Console, token: str | None) -> sessions.Session | None:
     """The live session for a cookie (expired and idle ones are removed)."""
     now = c.clock.now()
     with c.store.reading() as db:
         found = sessions.find(db, token)
+        gone = found is not None and not _may_still_sign_in(db, found)
     if found is None:
         return None
-    if not sessions.alive(found, now, c.limits.idle):
+    if gone or not sessions.alive(found, now, c.limits.idle):
         with c.store.transaction() as db:
             sessions.delete(db, found.token_hash)
         return None

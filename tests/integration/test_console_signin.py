@@ -151,6 +151,16 @@ def test_password_signin_shows_the_principal_and_sign_out_revokes(
     assert other.get("/console").path == "/signin"
 
 
+def test_removing_console_access_ends_the_users_sessions(
+    server: RunningServer, browser_for: Any
+) -> None:
+    name = make_user(server)
+    b = browser_for()
+    assert sign_in(b, server.account_id, name, PASSWORD).path == "/console"
+    server.client("iam").delete_login_profile(UserName=name)
+    assert b.get("/console").path == "/signin"
+
+
 def test_sign_out_everywhere_revokes_the_other_sessions(
     server: RunningServer, browser_for: Any
 ) -> None:
