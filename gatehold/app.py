@@ -33,7 +33,7 @@ from gatehold.store.migrations import LATEST, current_version
 from gatehold.store.secretbox import SecretBox, load_or_create_key
 
 # Paths served to people, not to SDKs. Everything else is the AWS API.
-HUMAN_PREFIXES = ("/console", "/signin", "/static", "/portal", "/scim", "/healthz")
+HUMAN_PREFIXES = ("/console", "/signin", "/static", "/portal", "/scim", "/healthz", "/workload")
 
 # The largest body the API reads: far above any IAM/STS request (a policy document
 # is at most a few KiB), small enough that a flood of huge bodies cannot exhaust memory.

@@ -226,6 +226,10 @@ def build_parser() -> argparse.ArgumentParser:
     from gatehold.console import unlock_cli  # `gatehold users unlock`: end a console lockout
 
     unlock_cli.add_parser(sub, _store_args, _settings)
+
+    from gatehold import run_cli  # `gatehold run --role ARN -- COMMAND`: workload credentials
+
+    run_cli.add_parser(sub)
     return parser
 
 

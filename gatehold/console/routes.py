@@ -330,4 +330,7 @@ def console_routes(
 def console_app(
     settings: Settings, store: Store, box: SecretBox, clock: Clock, enforcer: Enforcer
 ) -> Starlette:
-    return Starlette(routes=console_routes(settings, store, box, clock, enforcer))
+    from gatehold import workload  # /workload/credentials: role credentials for programs
+
+    return Starlette(routes=console_routes(settings, store, box, clock, enforcer)
+                     + workload.routes(box, clock))
