@@ -3,11 +3,18 @@
 Blocking code (database, argon2): routes.py runs every function here in a worker
 thread (anyio.to_thread), so a sign-in never stalls the event loop or API traffic.
 Password hashing happens outside any transaction so it holds no database lock.
+
+Concurrent sign-ins (a parallel guessing burst): whatever was read before the hash
+is only a first look. The write transaction that records an outcome reads the
+lockout counters again under a row lock (lockout_store: FOR UPDATE on PostgreSQL;
+SQLite's write transaction is exclusive) and judges by them, so failures are counted
+one after another, none lost, and a correct password whose outcome is recorded after
+a lock was set is refused like any other attempt on a locked account.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, select
@@ -134,14 +141,27 @@ def mfa_choices(db: Connection, account_id: str, user_id: str | None) -> list[Mf
     ]
 
 
-def _locked(db: Connection, c: Console, who: Who, source_ip: str, now: datetime) -> bool:
-    return lockout.is_locked(lockout_store.get(db, who.subject), now) or lockout.is_locked(
-        lockout_store.get(db, lockout.address_subject(source_ip)), now
-    )
+def _locked(
+    db: Connection, who: Who, source_ip: str, now: datetime, *, for_update: bool = False
+) -> bool:
+    """Whether the account or the source address is locked. for_update (in a write
+    transaction): both rows stay locked until it ends, always account then address,
+    the order _count_failure takes them in too, so two sign-ins never deadlock."""
+    account = lockout_store.get(db, who.subject, for_update=for_update)
+    address = lockout_store.get(db, lockout.address_subject(source_ip), for_update=for_update)
+    return lockout.is_locked(account, now) or lockout.is_locked(address, now)
 
 
-def _facts(db: Connection, c: Console, who: Who, source_ip: str, now: datetime) -> PrincipalFacts:
-    locked = _locked(db, c, who, source_ip, now)
+def _facts(
+    db: Connection,
+    c: Console,
+    who: Who,
+    source_ip: str,
+    now: datetime,
+    *,
+    for_update: bool = False,
+) -> PrincipalFacts:
+    locked = _locked(db, who, source_ip, now, for_update=for_update)
     if who.account is None:
         return PrincipalFacts(False, locked, False, False, False, False)
     user_id = who.user.user_id if who.user else None
@@ -170,10 +190,12 @@ def _facts(db: Connection, c: Console, who: Who, source_ip: str, now: datetime) 
 
 
 def _count_failure(db: Connection, c: Console, who: Who, source_ip: str, now: datetime) -> None:
-    account = lockout_store.get(db, who.subject)
+    # Read under a row lock (hold): concurrent failures each add one, none overwrites
+    # another (a plain read then write loses counts on PostgreSQL's READ COMMITTED).
+    account = lockout_store.hold(db, who.subject, now)
     lockout_store.put(db, who.subject, lockout.account_failure(account, now, c.lockout))
     address_key = lockout.address_subject(source_ip)
-    address = lockout_store.get(db, address_key)
+    address = lockout_store.hold(db, address_key, now)
     lockout_store.put(db, address_key, lockout.address_failure(address, now, c.lockout))
 
 
@@ -232,6 +254,15 @@ def _apply(
 # ---- the steps --------------------------------------------------------------------
 
 
+def judge_password(password_ok: bool, facts: PrincipalFacts, locked_now: bool) -> Transition:
+    """need_password as recorded: `facts` were read before the password was hashed,
+    `locked_now` is the lock state re-read under lock when the outcome is recorded. A
+    lock seen at either point refuses the attempt, a correct password included (the
+    same INCORRECT answer, nothing counted, no session): in a parallel burst the lock
+    may be set by another guess while this one was being hashed."""
+    return signin.after_password(password_ok, replace(facts, locked=facts.locked or locked_now))
+
+
 def password_step(
     c: Console,
     source_ip: str,
@@ -248,8 +279,9 @@ def password_step(
         facts = _facts(db, c, who, source_ip, now)
     # Always hashed, even for an unknown or locked principal: the same work, the same time.
     ok = verify_password(who.password_hash, password)
-    t = signin.after_password(ok, facts)
     with c.store.transaction() as db:
+        locked_now = _locked(db, who, source_ip, now, for_update=True)
+        t = judge_password(ok, facts, locked_now)
         token = _apply(db, c, t, who, source_ip, now)
     return Outcome(t, token)
 
@@ -295,7 +327,9 @@ def mfa_step(
     now = c.clock.now()
     with c.store.transaction() as db:
         who = _who_of(db, session)
-        facts = _facts(db, c, who, source_ip, now)
+        # The counters locked first: parallel guesses at the code are judged and
+        # counted one after another, each seeing the failures before it.
+        facts = _facts(db, c, who, source_ip, now, for_update=True)
         ok = not facts.locked and _claim_code(db, c, session, serial_number, code.strip(), now)
         t = signin.after_mfa(ok, facts)
         token = _apply(db, c, t, who, source_ip, now, session, mfa=ok)

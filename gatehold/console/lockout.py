@@ -16,6 +16,10 @@ says nothing about which names exist) and the source address.
 - A correct sign-in clears the account's counter. A source address's counter is
   not cleared by a success (an attacker holding one valid account could otherwise
   reset it at will); it lapses after `max` minutes without failures instead.
+- Concurrent attempts are judged one after another: the outcome is decided on the
+  counters as they stand when it is recorded (read under a row lock, flow.py), so a
+  parallel burst loses no failure, and an attempt recorded after the lock was set is
+  an attempt while locked, a correct password included.
 
 What a locked user is told: nothing. A locked account answers exactly as a wrong
 password does, even when the password given is correct, and the password is still

@@ -1,6 +1,17 @@
-"""The failure counters lockout.py decides on, in the console_signin_failures table."""
+"""The failure counters lockout.py decides on, in the console_signin_failures table.
+
+Concurrent sign-ins: a decision that writes (count a failure, let a success through)
+reads the counters with `get(..., for_update=True)` or `hold` inside its write
+transaction. On PostgreSQL (READ COMMITTED) that is SELECT ... FOR UPDATE: a second
+transaction on the same subject waits and then reads the first one's committed
+counter, so no failure is lost and no success slips past a lock set meanwhile. On
+SQLite the write transaction (BEGIN IMMEDIATE) already serializes them, and
+SQLAlchemy leaves FOR UPDATE out.
+"""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from sqlalchemy import Connection, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -12,12 +23,32 @@ from gatehold.store import schema
 _t = schema.console_signin_failures
 
 
-def get(conn: Connection, subject: str) -> Counter:
-    row = conn.execute(select(_t).where(_t.c.subject == subject)).first()
+def get(conn: Connection, subject: str, *, for_update: bool = False) -> Counter:
+    """A subject's counter; with for_update its row (if there is one) stays locked
+    until the transaction ends."""
+    query = select(_t).where(_t.c.subject == subject)
+    if for_update:
+        query = query.with_for_update()
+    row = conn.execute(query).first()
     if row is None:
         return Counter()
     m = row._mapping
     return Counter(m["failures"], m["last_failure_at"], m["locked_until"])
+
+
+def hold(conn: Connection, subject: str, now: datetime) -> Counter:
+    """A subject's counter, its row created if missing and locked until the transaction
+    ends: the read half of a read-modify-write (FOR UPDATE locks no row that does not
+    exist, so two first failures of a new subject would both read nothing). The
+    placeholder (no failures) is only seen by this transaction, which puts the real
+    counter before it commits."""
+    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    conn.execute(
+        insert(_t)
+        .values(subject=subject, failures=0, last_failure_at=now, locked_until=None)
+        .on_conflict_do_nothing(index_elements=[_t.c.subject])
+    )
+    return get(conn, subject, for_update=True)
 
 
 def put(conn: Connection, subject: str, counter: Counter) -> None:

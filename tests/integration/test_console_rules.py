@@ -87,3 +87,22 @@ def test_expired_password_must_be_changed_unless_hard_expiry() -> None:
     assert signin.after_password(True, facts(expired=True)).stage is Stage.NEED_NEW_PASSWORD
     hard = signin.after_password(True, facts(expired=True, hard_expiry=True))
     assert hard.stage is Stage.NEED_PASSWORD and hard.error == signin.EXPIRED_HARD
+
+
+def test_a_correct_password_recorded_after_a_lock_is_refused() -> None:
+    """The decision as recorded (flow.judge_password): the lock state re-read under
+    lock when the outcome is written wins over the first look taken before hashing.
+    A parallel burst may lock the account while a correct password is being hashed."""
+    from gatehold.console import flow
+
+    t = flow.judge_password(True, facts(), locked_now=True)
+    assert t.error == signin.INCORRECT and t.stage is Stage.NEED_PASSWORD
+    assert t.effects == ()  # no session, neither counted nor cleared
+    # A wrong password judged after the lock is not counted either.
+    assert flow.judge_password(False, facts(), locked_now=True).effects == ()
+    # Locked at the first look: refused even if unlocked meanwhile.
+    assert flow.judge_password(True, facts(locked=True), locked_now=False).effects == ()
+    # Not locked at either point: the usual outcomes.
+    assert flow.judge_password(True, facts(), locked_now=False).stage is Stage.SIGNED_IN
+    wrong = flow.judge_password(False, facts(), locked_now=False)
+    assert wrong.effects == (Effect.COUNT_FAILURE,)
