@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,35 +13,12 @@ import pyotp
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.support.aws import error_of, session_client, unique
 from tests.support.clients import run_aws
 from tests.support.servers import RunningServer
 
 ADMIN_LIKE = {"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Action": ["iam:List*", "iam:Get*"], "Resource": "*"}]}
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
-
-
-def error_of(exc: pytest.ExceptionInfo[ClientError]) -> tuple[str, str, int]:
-    r = exc.value.response
-    return r["Error"]["Code"], r["Error"]["Message"], r["ResponseMetadata"]["HTTPStatusCode"]
-
-
-def session_client(server: RunningServer, service: str, creds: dict[str, Any]) -> Any:
-    import boto3
-
-    return boto3.client(
-        service, endpoint_url=server.endpoint, region_name="us-east-1",
-        aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
-        aws_session_token=creds["SessionToken"],
-    )
-
-
-@pytest.fixture(scope="module")
-def iam(server: RunningServer) -> Any:
-    return server.client("iam")
 
 
 def trust(principal: Any, condition: dict[str, Any] | None = None,

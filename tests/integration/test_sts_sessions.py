@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,6 +16,7 @@ from gatehold import ids
 from gatehold.auth import session_tokens
 from gatehold.context import Principal, PrincipalKind, SessionFacts
 from gatehold.store.secretbox import SecretBox, load_or_create_key
+from tests.support.aws import error_of, session_client, unique
 from tests.support.seed import add_root_key
 from tests.support.servers import RunningServer
 
@@ -30,30 +30,6 @@ MFA_POLICY = {
         "Condition": {"NumericLessThan": {"aws:MultiFactorAuthAge": "300"}},
     }],
 }
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
-
-
-def error_of(exc: pytest.ExceptionInfo[ClientError]) -> tuple[str, str, int]:
-    r = exc.value.response
-    return r["Error"]["Code"], r["Error"]["Message"], r["ResponseMetadata"]["HTTPStatusCode"]
-
-
-def session_client(server: RunningServer, service: str, creds: dict[str, Any]) -> Any:
-    import boto3
-
-    return boto3.client(
-        service, endpoint_url=server.endpoint, region_name="us-east-1",
-        aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
-        aws_session_token=creds["SessionToken"],
-    )
-
-
-@pytest.fixture(scope="module")
-def iam(server: RunningServer) -> Any:
-    return server.client("iam")
 
 
 def new_user(iam: Any, policy: dict[str, Any] | None = None) -> tuple[str, tuple[str, str]]:

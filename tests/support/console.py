@@ -6,19 +6,15 @@ from __future__ import annotations
 import json
 import subprocess
 import time
-import uuid
 from datetime import UTC
 
 import pyotp
 
+from tests.support.aws import unique
 from tests.support.servers import RunningServer, gatehold_command, store_args
 
 INCORRECT = "Your authentication information is incorrect. Please try again."
 PASSWORD = "Corr3ct-Horse-Battery!"
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
 
 def make_user(server: RunningServer, *, reset: bool = False, password: str = PASSWORD) -> str:
