@@ -708,6 +708,33 @@ def git_revision() -> str | None:
         return None
 
 
+@dataclass
+class RunOutcome:
+    rc: int = 0
+
+
+@contextlib.contextmanager
+def bench_run(name: str, work: Path, keep: bool) -> Iterator[RunOutcome]:
+    """What every benchmark does when it ends: a BenchError or Ctrl-C ends the run
+    with a message and exit code 1 or 130 (servers are stopped by their ProcessSet
+    inside), and the scratch folder goes unless asked to keep it or the run failed
+    (its logs are then worth reading)."""
+    outcome = RunOutcome()
+    try:
+        yield outcome
+    except BenchError as exc:
+        print(f"{name}: {exc}", file=sys.stderr)
+        outcome.rc = 1
+    except KeyboardInterrupt:
+        print(f"\n{name}: interrupted; servers stopped", file=sys.stderr)
+        outcome.rc = 130
+    finally:
+        if keep or outcome.rc == 1:
+            print(f"(logs and data kept in {work})", file=sys.stderr)
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+
 def scratch_dir(prefix: str) -> Path:
     return Path(tempfile.mkdtemp(prefix=prefix))
 

@@ -42,7 +42,6 @@ import contextlib
 import datetime as dt
 import os
 import platform
-import shutil
 import statistics
 import sys
 import threading
@@ -57,6 +56,7 @@ from common import (
     BenchError,
     ProcessSet,
     Server,
+    bench_run,
     ensure_moto_venv,
     git_revision,
     machine_busy_share,
@@ -585,25 +585,14 @@ def main(argv: list[str] | None = None) -> int:
         "it (and the growth to --big) are inserted with gatehold/store/users.py "
         "insert() (FAST PATH); ListUsers always goes through the API",
     }
-    rc = 0
     started = time.monotonic()
-    try:
+    with bench_run("iam_scale", work, args.keep) as run:
         with ProcessSet() as procs:
             data["gatehold"] = run_gatehold(args, procs, work)
             data["flatness"] = flatness(data["gatehold"])
             if not args.skip_moto:
                 data["moto"] = run_moto(args, procs, work)
-    except BenchError as exc:
-        print(f"iam_scale: {exc}", file=sys.stderr)
-        rc = 1
-    except KeyboardInterrupt:
-        print("\niam_scale: interrupted; servers stopped", file=sys.stderr)
-        rc = 130
-    finally:
-        if args.keep or rc == 1:
-            print(f"(logs and data kept in {work})", file=sys.stderr)
-        else:
-            shutil.rmtree(work, ignore_errors=True)
+    rc = run.rc
     data["wall_s"] = round(time.monotonic() - started, 1)
     if "gatehold" not in data:
         return rc or 1

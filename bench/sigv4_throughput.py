@@ -22,7 +22,6 @@ import contextlib
 import datetime as dt
 import os
 import platform
-import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -33,6 +32,7 @@ from common import (
     BenchError,
     ProcessSet,
     Server,
+    bench_run,
     check_request,
     cpu_accounting,
     ensure_moto_venv,
@@ -205,8 +205,7 @@ def main(argv: list[str] | None = None) -> int:
 
     work = scratch_dir("gatehold-bench-sigv4-")
     rows: list[dict[str, Any]] = []
-    rc = 0
-    try:
+    with bench_run("sigv4_throughput", work, args.keep) as run:
         # servers (ProcessSet) stop before the PostgreSQL they use (ExitStack)
         with contextlib.ExitStack() as stack, ProcessSet() as procs:
             if not args.skip_gatehold:
@@ -237,17 +236,7 @@ def main(argv: list[str] | None = None) -> int:
                 )
                 rows.append(measure(moto, work, args))
                 procs.stop(moto.proc)
-    except BenchError as exc:
-        print(f"sigv4_throughput: {exc}", file=sys.stderr)
-        rc = 1
-    except KeyboardInterrupt:
-        print("\nsigv4_throughput: interrupted; servers stopped", file=sys.stderr)
-        rc = 130
-    finally:
-        if args.keep or rc == 1:
-            print(f"(logs and data kept in {work})", file=sys.stderr)
-        else:
-            shutil.rmtree(work, ignore_errors=True)
+    rc = run.rc
     if rc and not rows:
         return rc
 

@@ -32,7 +32,6 @@ import datetime as dt
 import json
 import os
 import platform
-import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -45,6 +44,7 @@ from common import (
     ProcessSet,
     Server,
     SignedRequest,
+    bench_run,
     check_request,
     cpu_accounting,
     ensure_wrk,
@@ -178,8 +178,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     work = scratch_dir("gatehold-bench-sts-")
     rows: list[dict[str, Any]] = []
-    rc = 0
-    try:
+    with bench_run("sts_throughput", work, args.keep) as run:
         with contextlib.ExitStack() as stack, ProcessSet() as procs:
             database_url = None
             if args.store == "postgres":
@@ -194,17 +193,7 @@ def main(argv: list[str] | None = None) -> int:
                 rows.append(measure(gh, name, req, expect, work, args))
             if gh.proc is not None:
                 procs.stop(gh.proc)
-    except BenchError as exc:
-        print(f"sts_throughput: {exc}", file=sys.stderr)
-        rc = 1
-    except KeyboardInterrupt:
-        print("\nsts_throughput: interrupted; servers stopped", file=sys.stderr)
-        rc = 130
-    finally:
-        if args.keep or rc == 1:
-            print(f"(logs and data kept in {work})", file=sys.stderr)
-        else:
-            shutil.rmtree(work, ignore_errors=True)
+    rc = run.rc
     if rc:
         return rc
 
