@@ -9,11 +9,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import pyotp
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.support.aws import error_of, session_client, unique
+from tests.support.aws import enable_mfa, error_of, session_client, unique
 from tests.support.clients import run_aws
 from tests.support.servers import RunningServer
 
@@ -227,17 +226,13 @@ def test_tags_and_source_identity_stick_through_chaining(server: RunningServer, 
 def test_mfa_condition_in_the_trust_policy(server: RunningServer, iam: Any) -> None:
     name, user_arn, keys = new_user(iam)
     role = new_role(iam, trust(user_arn, {"Bool": {"aws:MultiFactorAuthPresent": "true"}}))
-    device = iam.create_virtual_mfa_device(VirtualMFADeviceName=unique("p"))["VirtualMFADevice"]
-    app = pyotp.TOTP(device["Base32StringSeed"].decode())
-    now = time.time()
-    iam.enable_mfa_device(UserName=name, SerialNumber=device["SerialNumber"],
-                          AuthenticationCode1=app.at(now - 30), AuthenticationCode2=app.at(now))
+    serial, app = enable_mfa(iam, name)
     sts = server.client("sts", keys=keys)
     with pytest.raises(ClientError) as exc:
         sts.assume_role(RoleArn=role["Arn"], RoleSessionName="s1")
     assert error_of(exc)[0] == "AccessDenied"
     sts.assume_role(RoleArn=role["Arn"], RoleSessionName="s1",
-                    SerialNumber=device["SerialNumber"], TokenCode=app.at(now + 30))
+                    SerialNumber=serial, TokenCode=app.at(time.time() + 30))
 
 
 def test_revoking_active_sessions_with_token_issue_time(server: RunningServer, iam: Any) -> None:
@@ -297,24 +292,20 @@ def test_aws_cli_role_profile_with_mfa_prompt(
 
     name, user_arn, keys = new_user(iam)
     role = new_role(iam, trust(user_arn, {"Bool": {"aws:MultiFactorAuthPresent": "true"}}))
-    device = iam.create_virtual_mfa_device(VirtualMFADeviceName=unique("p"))["VirtualMFADevice"]
-    app = pyotp.TOTP(device["Base32StringSeed"].decode())
-    now = time.time()
-    iam.enable_mfa_device(UserName=name, SerialNumber=device["SerialNumber"],
-                          AuthenticationCode1=app.at(now - 30), AuthenticationCode2=app.at(now))
+    serial, app = enable_mfa(iam, name)
     (tmp_path / "credentials").write_text(
         f"[base]\naws_access_key_id = {keys[0]}\naws_secret_access_key = {keys[1]}\n")
     (tmp_path / "config").write_text(
         f"[profile mfa]\nregion = us-east-1\nendpoint_url = {server.endpoint}\n"
         f"role_arn = {role['Arn']}\nsource_profile = base\nrole_session_name = cli\n"
-        f"mfa_serial = {device['SerialNumber']}\n")
+        f"mfa_serial = {serial}\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update({"AWS_CONFIG_FILE": str(tmp_path / "config"),
                 "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "credentials")})
     # The CLI asks "Enter MFA code for ...:"; without a terminal it reads stdin.
     out = subprocess.run(
         [aws_cli(), "--profile", "mfa", "sts", "get-caller-identity", "--output", "json"],
-        input=app.at(now + 30) + "\n", capture_output=True, text=True, env=env, timeout=60,
+        input=app.at(time.time() + 30) + "\n", capture_output=True, text=True, env=env, timeout=60,
         start_new_session=True, check=False)
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["Arn"].endswith(f":assumed-role/{role['RoleName']}/cli")

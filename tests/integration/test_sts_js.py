@@ -5,24 +5,14 @@ from __future__ import annotations
 
 import json
 import uuid
-from typing import Any
 
+from tests.support.aws import role_trusting_admin
 from tests.support.clients import run_node
 from tests.support.servers import RunningServer
 
 
-def _role_trusting_admin(server: RunningServer) -> dict[str, Any]:
-    iam = server.client("iam")
-    admin_arn = server.client("sts").get_caller_identity()["Arn"]
-    trust = {"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Principal": {"AWS": admin_arn}, "Action": "sts:AssumeRole"}]}
-    role: dict[str, Any] = iam.create_role(
-        RoleName=f"js-{uuid.uuid4().hex[:8]}", AssumeRolePolicyDocument=json.dumps(trust))["Role"]
-    return role
-
-
 def test_js_sdk_assume_role_then_get_caller_identity(server: RunningServer) -> None:
-    role = _role_trusting_admin(server)
+    role = role_trusting_admin(server)
     key, secret = server.admin_keys
     out = run_node("assume_role.mjs", server.endpoint, key, secret, role["Arn"], "js-session")
     assert "error" not in out, out

@@ -8,7 +8,6 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pyotp
 import pytest
 from botocore.exceptions import ClientError
 
@@ -16,7 +15,7 @@ from gatehold import ids
 from gatehold.auth import session_tokens
 from gatehold.context import Principal, PrincipalKind, SessionFacts
 from gatehold.store.secretbox import SecretBox, load_or_create_key
-from tests.support.aws import error_of, session_client, unique
+from tests.support.aws import enable_mfa, error_of, session_client, unique
 from tests.support.seed import add_root_key
 from tests.support.servers import RunningServer
 
@@ -39,15 +38,6 @@ def new_user(iam: Any, policy: dict[str, Any] | None = None) -> tuple[str, tuple
         iam.put_user_policy(UserName=name, PolicyName="p", PolicyDocument=json.dumps(policy))
     key = iam.create_access_key(UserName=name)["AccessKey"]
     return name, (key["AccessKeyId"], key["SecretAccessKey"])
-
-
-def enable_mfa(iam: Any, user: str) -> tuple[str, pyotp.TOTP]:
-    device = iam.create_virtual_mfa_device(VirtualMFADeviceName=unique("phone"))["VirtualMFADevice"]
-    app = pyotp.TOTP(device["Base32StringSeed"].decode())
-    now = time.time()
-    iam.enable_mfa_device(UserName=user, SerialNumber=device["SerialNumber"],
-                          AuthenticationCode1=app.at(now - 30), AuthenticationCode2=app.at(now))
-    return device["SerialNumber"], app
 
 
 def test_mfa_session_passes_an_mfa_condition_the_plain_keys_fail(

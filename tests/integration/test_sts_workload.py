@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from gatehold.workload import WORKLOAD_SECONDS_ENV, grant_token
+from tests.support.aws import role_trusting_admin
 from tests.support.servers import RunningServer, gatehold_command, start_server
 
 # Each fetched set of credentials lasts this long on this module's server, so the
@@ -61,16 +62,6 @@ def server(tmp_path_factory: pytest.TempPathFactory,
         yield running
 
 
-def _role(server: RunningServer) -> dict[str, Any]:
-    iam = server.client("iam")
-    admin_arn = server.client("sts").get_caller_identity()["Arn"]
-    trust = {"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Principal": {"AWS": admin_arn}, "Action": "sts:AssumeRole"}]}
-    role: dict[str, Any] = iam.create_role(
-        RoleName=f"wl-{uuid.uuid4().hex[:8]}", AssumeRolePolicyDocument=json.dumps(trust))["Role"]
-    return role
-
-
 def _operator_env(server: RunningServer) -> dict[str, str]:
     key, secret = server.admin_keys
     base = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
@@ -86,7 +77,7 @@ def _gatehold_run(server: RunningServer, role_arn: str, *program: str) -> subpro
 
 
 def test_program_without_keys_runs_as_the_role_past_an_expiry(server: RunningServer) -> None:
-    role = _role(server)
+    role = role_trusting_admin(server)
     out = _gatehold_run(server, role["Arn"], sys.executable, "-c", PROGRAM)
     assert out.returncode == 0, out.stderr
     result = json.loads(out.stdout.strip().splitlines()[-1])
@@ -123,7 +114,7 @@ def _get(url: str, headers: dict[str, str]) -> tuple[int, dict[str, Any]]:
 
 
 def _grant(server: RunningServer) -> tuple[dict[str, Any], str]:
-    role = _role(server)
+    role = role_trusting_admin(server)
     creds = server.client("sts").assume_role(
         RoleArn=role["Arn"], RoleSessionName="direct")["Credentials"]
     return creds, f"{server.endpoint}/workload/credentials/{creds['AccessKeyId']}"
