@@ -33,6 +33,10 @@ class SessionFacts:
     policies: tuple[str, ...] = ()
     # The long-term user behind a GetSessionToken/GetFederationToken session.
     user_id: str | None = None
+    # Sessions from AssumeRoleWithWebIdentity / AssumeRoleWithSAML: the identity
+    # provider (the OIDC issuer host or the SAML provider ARN), for CloudTrail's
+    # sessionContext.webIdFederationData and the audit's userIdentity.
+    federated_provider: str | None = None
 
 
 @dataclass(frozen=True)

@@ -76,6 +76,7 @@ def seal(box: SecretBox, session: Session) -> str:
         "tt": list(s.transitive_tag_keys),
         "pol": list(s.policies),
         "lu": s.user_id,
+        "fp": s.federated_provider,
     }
     raw = zlib.compress(json.dumps(body, separators=(",", ":")).encode("utf-8"))
     return _PREFIX + base64.b64encode(box.seal(raw, AAD)).decode("ascii")
@@ -102,6 +103,7 @@ def open_token(box: SecretBox, token: str) -> Session:
         transitive_tag_keys=tuple(body["tt"]),
         policies=tuple(body["pol"]),
         user_id=body["lu"],
+        federated_provider=body.get("fp"),
     )
     principal = Principal(
         kind=PrincipalKind(body["pk"]),

@@ -9,7 +9,15 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from gatehold.services import sts, sts_assume, sts_sessions
+from gatehold.services import (
+    cloudtrail,
+    sts,
+    sts_assume,
+    sts_decode,
+    sts_saml,
+    sts_sessions,
+    sts_web_identity,
+)
 from gatehold.services.call import Handler
 from gatehold.services.iam import (
     access_keys,
@@ -32,7 +40,8 @@ from gatehold.services.iam import (
 )
 
 _MODULES: dict[str, tuple[ModuleType, ...]] = {
-    "sts": (sts, sts_sessions, sts_assume),
+    "sts": (sts, sts_sessions, sts_assume, sts_web_identity, sts_saml, sts_decode),
+    "cloudtrail": (cloudtrail,),
     "iam": (
         users,
         groups,

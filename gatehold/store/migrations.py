@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import Connection, inspect, select
+from sqlalchemy import Connection, inspect, select, text
 
 from gatehold.store import schema
 from gatehold.store.db import Store
@@ -23,7 +23,34 @@ def _v1_initial(conn: Connection) -> None:
     schema.metadata.create_all(conn, checkfirst=True)
 
 
-STEPS: list[Step] = [_v1_initial]
+# Version 2: the tables and columns added after version 1 was released. Each
+# feature lists what it adds here (new tables by name, new columns as
+# (table, column)); the columns must be nullable or have a server default so that
+# existing rows stay valid. A store created fresh already has them (version 1
+# creates every table of schema.py as it is now), so this step only adds what is
+# missing.
+V2_TABLES: tuple[str, ...] = ()
+V2_COLUMNS: tuple[tuple[str, str], ...] = ()
+
+
+def _v2_after_first_release(conn: Connection) -> None:
+    tables = [schema.metadata.tables[name] for name in V2_TABLES]
+    schema.metadata.create_all(conn, tables=tables, checkfirst=True)
+    _add_missing_columns(conn, V2_COLUMNS)
+
+
+def _add_missing_columns(conn: Connection, columns: tuple[tuple[str, str], ...]) -> None:
+    inspector = inspect(conn)
+    for table_name, column_name in columns:
+        present = {c["name"] for c in inspector.get_columns(table_name)}
+        if column_name in present:
+            continue
+        column = schema.metadata.tables[table_name].c[column_name]
+        column_type = column.type.compile(dialect=conn.dialect)
+        conn.execute(text(f'ALTER TABLE "{table_name}" ADD COLUMN "{column_name}" {column_type}'))
+
+
+STEPS: list[Step] = [_v1_initial, _v2_after_first_release]
 LATEST = len(STEPS)
 
 

@@ -1,0 +1,95 @@
+"""The console's one way into IAM, STS and every other service: the same handlers,
+the same validation and the same enforcement as the API (no console-only back door).
+
+A console page calls `invoke(c, session, "iam", "CreateUser", {...}, peer)`. The
+parameters are validated against botocore's input shape exactly as a request's
+would be, the principal is the signed-in one (root, an IAM user, or the role a
+user switched to), and the operation runs in one transaction (reads in a read
+transaction). Errors come back as the AwsError the API would answer, so a page can
+show AWS's own message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from gatehold import arn, errors, ids
+from gatehold.console import sessions
+from gatehold.console.flow import Console
+from gatehold.context import Principal, PrincipalKind, RequestContext, SessionFacts
+from gatehold.protocol import get_service
+from gatehold.protocol.validate import validate
+from gatehold.services.call import Call, Result
+from gatehold.services.registry import HANDLERS, is_read_only
+from gatehold.store import users
+
+# What CloudTrail shows as the userAgent of calls made from AWS's own console.
+CONSOLE_USER_AGENT = "AWS Internal"
+
+
+@dataclass(frozen=True)
+class Peer:
+    source_ip: str
+    user_agent: str = CONSOLE_USER_AGENT
+    secure: bool = False
+
+
+def principal_of(c: Console, session: sessions.Session) -> Principal:
+    """The signed-in principal. A console session is a session: its facts carry the
+    sign-in time as aws:TokenIssueTime and, when MFA was used, aws:MultiFactorAuthPresent
+    with its age, so MFA-conditioned policies decide for the console as for the API."""
+    facts = SessionFacts(
+        issued_at=session.created_at,
+        expires_at=session.expires_at,
+        mfa_at=session.created_at if session.mfa_authenticated else None,
+        user_id=session.user_id,
+    )
+    if session.user_id is None:
+        account = session.account_id
+        return Principal(PrincipalKind.ROOT, account, arn.root_arn(account), account, session=facts)
+    with c.store.reading() as db:
+        user = users.get_by_id(db, session.user_id)
+    if user is None:  # deleted meanwhile: load_session ends such sessions
+        raise errors.AwsError("AccessDenied", "Your session has ended.", 403)
+    return Principal(
+        PrincipalKind.USER,
+        session.account_id,
+        user.arn,
+        user.user_id,
+        user.user_name,
+        session=facts,
+    )
+
+
+def invoke(
+    c: Console,
+    session: sessions.Session,
+    service: str,
+    operation: str,
+    params: dict[str, Any],
+    peer: Peer,
+) -> Result:
+    """Run `operation` as the signed-in principal; AwsError as the API would answer."""
+    model = get_service(service).operation(operation)
+    handler = HANDLERS.get((service, operation))
+    if model is None or handler is None:
+        raise errors.not_implemented(service, operation)
+    validate(params, model.input_shape, "ValidationError")
+    principal = principal_of(c, session)
+    ctx = RequestContext(
+        request_id=ids.new_request_id(),
+        principal=principal,
+        now=c.clock.now(),
+        region=c.region,
+        service=service,
+        operation=operation,
+        source_ip=peer.source_ip,
+        user_agent=peer.user_agent,
+        secure_transport=peer.secure,
+    )
+    if is_read_only(operation):
+        with c.store.reading() as db:
+            return handler(Call(ctx, db, c.enforcer, c.box), params)
+    with c.store.transaction() as db:
+        return handler(Call(ctx, db, c.enforcer, c.box), params)

@@ -1,0 +1,151 @@
+"""The console's web plumbing, shared by every page module.
+
+Rendering (Jinja2, autoescaped), the security headers every response carries,
+CSRF-checked forms, the session behind a request, and running blocking work
+(database, argon2) in a worker thread. The page modules (routes.py for sign-in,
+self_service.py, admin.py, security.py, recovery.py, security_keys.py) each
+declare `routes(web) -> list[Route]` and hold no plumbing of their own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+import anyio
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from gatehold.config import Settings
+from gatehold.console import csrf, flow, sessions
+from gatehold.console.flow import Console
+from gatehold.console.signin import Stage
+
+_HERE = Path(__file__).parent
+templates = Environment(
+    loader=FileSystemLoader(_HERE / "templates"), autoescape=select_autoescape(["html"])
+)
+
+SECURITY_HEADERS = {
+    # Only our own stylesheet and scripts; never framed (clickjacking).
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+STAGE_PAGES = {
+    Stage.NEED_PASSWORD.value: "/signin",
+    Stage.NEED_MFA.value: "/signin/mfa",
+    Stage.NEED_NEW_PASSWORD.value: "/signin/new-password",
+    Stage.SIGNED_IN.value: "/console",
+}
+
+T = TypeVar("T")
+
+
+class Web:
+    """What every console page handler needs: one per worker process."""
+
+    def __init__(self, console: Console, csrf_key: bytes, settings: Settings) -> None:
+        self.c = console
+        self.csrf_key = csrf_key
+        self.settings = settings
+
+    async def run(self, fn: Callable[..., T], *args: Any, **kw: Any) -> T:
+        """Blocking work (database, argon2) in a worker thread, off the event loop."""
+        return await anyio.to_thread.run_sync(lambda: fn(*args, **kw))
+
+    def page(self, request: Request, template: str, status: int = 200, **values: Any) -> Response:
+        cookie = request.cookies.get(csrf.COOKIE) or csrf.new_cookie_value()
+        values.setdefault("error", None)
+        html = templates.get_template(template).render(
+            csrf_token=csrf.token_for(self.csrf_key, cookie), **values
+        )
+        resp = HTMLResponse(html, status_code=status)
+        if request.cookies.get(csrf.COOKIE) != cookie:
+            self.set_cookie(request, resp, csrf.COOKIE, cookie)
+        return secured(resp)
+
+    @staticmethod
+    def set_cookie(request: Request, resp: Response, name: str, value: str) -> None:
+        resp.set_cookie(
+            name,
+            value,
+            httponly=True,
+            samesite="lax",
+            secure=request.url.scheme == "https",
+            path="/",
+        )
+
+    async def form(self, request: Request) -> dict[str, str] | None:
+        """The posted form, or None when its CSRF token is missing or wrong."""
+        form = await request.form()
+        values = {k: v for k, v in form.items() if isinstance(v, str)}
+        if not csrf.valid(self.csrf_key, request.cookies.get(csrf.COOKIE), values.get(csrf.FIELD)):
+            return None
+        return values
+
+    def csrf_ok(self, request: Request, token: str | None) -> bool:
+        """For JSON posts (security keys): the token travels in a header."""
+        return csrf.valid(self.csrf_key, request.cookies.get(csrf.COOKIE), token)
+
+    def forbidden(self, request: Request) -> Response:
+        return self.page(
+            request,
+            "base.html",
+            403,
+            title="Request refused",
+            error="This form has expired or did not come from this site. Reload the page and try again.",
+        )
+
+    async def session(self, request: Request) -> sessions.Session | None:
+        return await self.run(flow.load_session, self.c, request.cookies.get(sessions.COOKIE))
+
+    async def signed_in(self, request: Request) -> sessions.Session | Response:
+        """The signed-in session, or the redirect to where this visitor belongs."""
+        session = await self.session(request)
+        if session is None:
+            return secured(RedirectResponse("/signin", status_code=303))
+        if session.stage != Stage.SIGNED_IN.value:
+            return self.to_stage(request, session.stage)
+        return session
+
+    def to_stage(self, request: Request, stage: str, token: str | None = None) -> Response:
+        resp = secured(RedirectResponse(STAGE_PAGES[stage], status_code=303))
+        if token is not None:
+            self.set_cookie(request, resp, sessions.COOKIE, token)
+        return resp
+
+    @staticmethod
+    def redirect(target: str) -> Response:
+        """303 after every successful POST (no resubmission on reload)."""
+        return secured(RedirectResponse(target, status_code=303))
+
+
+def secured(resp: Response, cacheable: bool = False) -> Response:
+    for name, value in SECURITY_HEADERS.items():
+        resp.headers[name] = value
+    if not cacheable:
+        # Credential pages and session pages alike: never kept by the browser or proxies.
+        resp.headers["Cache-Control"] = "no-store"
+        resp.headers["Pragma"] = "no-cache"
+    return resp
+
+
+def source_ip(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+def user_agent(request: Request) -> str:
+    return request.headers.get("user-agent", "")
+
+
+def quote_value(value: str) -> str:
+    return quote(value, safe="")
