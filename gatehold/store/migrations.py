@@ -29,7 +29,7 @@ def _v1_initial(conn: Connection) -> None:
 # existing rows stay valid. A store created fresh already has them (version 1
 # creates every table of schema.py as it is now), so this step only adds what is
 # missing.
-V2_TABLES: tuple[str, ...] = ()
+V2_TABLES: tuple[str, ...] = ("audit_events",)
 V2_COLUMNS: tuple[tuple[str, str], ...] = ()
 
 

@@ -449,3 +449,22 @@ console_signin_failures = Table(
     # NULL: not locked. A far-future value: locked until an administrator unlocks.
     Column("locked_until", UtcDateTime(), nullable=True),
 )
+
+# ---- added after version 1 (store/migrations.py, step 2) --------------------------
+
+# The audit log (gatehold/audit/log.py): one row per CloudTrail record, the record
+# itself as JSON text beside the columns lookups filter and order by.
+audit_events = Table(
+    "audit_events",
+    metadata,
+    Column("event_id", String(36), primary_key=True),
+    Column("account_id", String(12), nullable=False),
+    Column("event_time", UtcDateTime(), nullable=False),
+    Column("event_name", String(128), nullable=False),
+    Column("event_source", String(128), nullable=False),
+    Column("username", String(256), nullable=True),
+    Column("access_key_id", String(128), nullable=True),
+    Column("read_only", Boolean, nullable=False),
+    Column("record", Text, nullable=False),
+)
+Index("ix_audit_events_time", audit_events.c.account_id, audit_events.c.event_time)
