@@ -19,7 +19,7 @@ from gatehold import errors, ids, protocol
 from gatehold.auth import session_limits, sigv4
 from gatehold.auth.credentials import ResolvedKey, resolve_access_key, resolve_session
 from gatehold.clock import Clock
-from gatehold.context import RequestContext
+from gatehold.context import ANONYMOUS, RequestContext
 from gatehold.errors import AwsError, ErrorWithAftermath
 from gatehold.protocol.request import HttpResponse
 from gatehold.services.call import Call, Enforcer, Handler
@@ -48,7 +48,15 @@ class Peer:
 
 
 class AwsApi:
-    def __init__(self, store: Store, box: SecretBox, clock: Clock, enforcer: Enforcer) -> None:
+    def __init__(
+        self,
+        store: Store,
+        box: SecretBox,
+        clock: Clock,
+        enforcer: Enforcer,
+        region: str = "us-east-1",
+    ) -> None:
+        self.region = region  # for unsigned calls, which name no region
         self.store = store
         self.box = box
         self.clock = clock
@@ -69,6 +77,8 @@ class AwsApi:
                 return None
             if claim is None:
                 assert claim_error is not None
+                if route.unsigned_allowed:
+                    return self._unsigned(route, req, peer, request_id)
                 raise claim_error
             now = self.clock.now()
             sigv4.check_time(claim, now)
@@ -102,6 +112,29 @@ class AwsApi:
         except Exception:  # a bug: never a 500 with a stack trace or an HTML page
             log.exception("internal failure in request %s", request_id)
             return protocol.serialize_error(route or req, errors.internal_failure(), request_id)
+
+    def _unsigned(
+        self, route: protocol.Route, req: sigv4.HttpRequest, peer: Peer, request_id: str
+    ) -> HttpResponse:
+        """An operation botocore sends unsigned (AssumeRoleWithWebIdentity,
+        AssumeRoleWithSAML): the caller is anonymous; the operation proves who it is
+        for by the token or assertion it carries, and authorizes by that alone."""
+        params = protocol.parse_input(route, req)
+        handler = _handler_for(route)
+        ctx = RequestContext(
+            request_id=request_id,
+            principal=ANONYMOUS,
+            now=self.clock.now(),
+            region=self.region,
+            service=route.service.name,
+            operation=route.operation.name,
+            source_ip=peer.source_ip,
+            user_agent=_header(req, "user-agent"),
+            secure_transport=peer.secure,
+        )
+        with self.store.transaction() as db:
+            result = handler(self._call(ctx, db), params)
+        return protocol.serialize_output(route, result, request_id)
 
     def _authenticate(self, db: Connection, claim: sigv4.SigV4Claim, now: datetime) -> ResolvedKey:
         if claim.session_token or claim.access_key_id.startswith(ids.PREFIX_TEMP_ACCESS_KEY):

@@ -133,7 +133,7 @@ async def _read_body(receive: Receive, limit: int) -> bytes | None:
 
 def create_app(settings: Settings, *, clock: Clock | None = None) -> GateholdApp:
     store, box = open_store(settings)
-    api = AwsApi(store, box, clock or SystemClock(), PolicyEnforcer())
+    api = AwsApi(store, box, clock or SystemClock(), PolicyEnforcer(), settings.region)
     human = console_app(settings, store, box, api.clock, api.enforcer)
     return GateholdApp(api, human)
 

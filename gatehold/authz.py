@@ -24,7 +24,7 @@ from sqlalchemy import Connection
 
 from gatehold import principal_policies
 from gatehold.context import Principal, PrincipalKind, RequestContext
-from gatehold.errors import access_denied
+from gatehold.errors import AwsError, access_denied
 from gatehold.policy import PolicyKind, PolicyRef, PolicySet, Request, evaluate
 from gatehold.policy.explain import access_denied_message
 from gatehold.services.call import Enforcer
@@ -179,6 +179,9 @@ class PolicyEnforcer(Enforcer):
         resource policy must allow too (a trust policy naming the account
         delegates to the caller's identity policy, one naming the caller suffices)."""
         p = ctx.principal
+        if p.kind is PrincipalKind.ANONYMOUS:
+            # Unsigned calls name no identity that any policy could allow.
+            raise AwsError("AccessDenied", "Access denied: the request was not signed.", 403)
         if p.kind is PrincipalKind.ROOT and resource_policy is None:
             # The root user has full access to its own account; only SCPs (not yet
             # modelled) and resource policies of other accounts limit it.

@@ -13,6 +13,9 @@ class PrincipalKind(Enum):
     # Temporary credentials (STS): a role session and a GetFederationToken session.
     ASSUMED_ROLE = "AssumedRole"
     FEDERATED_USER = "FederatedUser"
+    # The caller of an unsigned operation (AssumeRoleWithWebIdentity/SAML): no
+    # identity until the operation has checked the token or assertion it carries.
+    ANONYMOUS = "AnonymousPrincipal"
 
 
 @dataclass(frozen=True)
@@ -65,3 +68,7 @@ class RequestContext:
     secure_transport: bool
     # Condition keys that come from the request itself (tags, etc.), added by operations.
     extra: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+# Who calls an unsigned operation: no account, no identity, never authorized.
+ANONYMOUS = Principal(PrincipalKind.ANONYMOUS, "", "", "anonymous")
