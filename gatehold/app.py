@@ -18,7 +18,11 @@ from starlette.applications import Starlette
 from starlette.types import Receive, Scope, Send
 
 from gatehold import ids
+from gatehold.alarms.service import Alarms
 from gatehold.api import AwsApi, Peer
+from gatehold.audit.delivery import Deliverer
+from gatehold.audit.recorder import Recorder
+from gatehold.audit.recorder import attach as attach_recorder
 from gatehold.auth.sigv4 import HttpRequest
 from gatehold.authz import PolicyEnforcer
 from gatehold.clock import Clock, SystemClock
@@ -65,12 +69,17 @@ def open_store(settings: Settings) -> tuple[Store, SecretBox]:
 
 
 class GateholdApp:
-    def __init__(self, api: AwsApi, human: Starlette) -> None:
+    def __init__(self, api: AwsApi, human: Starlette, deliverer: Deliverer | None = None) -> None:
         self.api = api
         self.human = human
         self.inline_reads = api.store.is_sqlite
+        # Trails' log files (audit/delivery.py): a background thread per worker.
+        self.deliverer = deliverer
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self.human(scope, self._flushing_at_shutdown(receive), send)
+            return
         if scope["type"] != "http" or scope["path"].startswith(HUMAN_PREFIXES):
             await self.human(scope, receive, send)
             return
@@ -113,6 +122,21 @@ class GateholdApp:
         await send({"type": "http.response.body", "body": resp.body})
 
 
+    def _flushing_at_shutdown(self, receive: Receive) -> Receive:
+        """`receive`, but the audit's batched records are stored before the lifespan
+        shutdown message is passed on: a clean shutdown loses no record."""
+
+        async def wrapped() -> Any:
+            message = await receive()
+            if message.get("type") == "lifespan.shutdown":
+                if self.deliverer is not None:
+                    self.deliverer.stop()
+                await anyio.to_thread.run_sync(self.api.recorder.close)
+            return message
+
+        return wrapped
+
+
 async def _read_body(receive: Receive, limit: int) -> bytes | None:
     """The whole body, or None when it is larger than `limit`."""
     chunks: list[bytes] = []
@@ -133,9 +157,22 @@ async def _read_body(receive: Receive, limit: int) -> bytes | None:
 
 def create_app(settings: Settings, *, clock: Clock | None = None) -> GateholdApp:
     store, box = open_store(settings)
-    api = AwsApi(store, box, clock or SystemClock(), PolicyEnforcer(), settings.region)
-    human = console_app(settings, store, box, api.clock, api.enforcer)
-    return GateholdApp(api, human)
+    # One audit recorder per worker process: its batcher is flushed at shutdown.
+    recorder = Recorder(
+        store,
+        enabled=settings.audit_enabled,
+        retention_days=settings.audit_retention_days,
+        clock=clock,
+    )
+    attach_recorder(store, recorder)
+    # One per worker process too: its sinks' thread sends findings after commit.
+    alarms = Alarms.from_settings(settings)
+    api = AwsApi(store, box, clock or SystemClock(), PolicyEnforcer(), settings,
+                 recorder=recorder, alarms=alarms)
+    human = console_app(settings, store, box, api.clock, api.enforcer, alarms)
+    deliverer = Deliverer(store, api.clock, settings.trails_folder, settings.trail_delivery_seconds)
+    deliverer.start()
+    return GateholdApp(api, human, deliverer)
 
 
 def settings_to_env(settings: Settings) -> str:

@@ -23,8 +23,9 @@ from dataclasses import dataclass
 from sqlalchemy import Connection
 
 from gatehold import principal_policies
+from gatehold.auth import authorization_messages
 from gatehold.context import Principal, PrincipalKind, RequestContext
-from gatehold.errors import AwsError, access_denied
+from gatehold.errors import AwsError
 from gatehold.policy import PolicyKind, PolicyRef, PolicySet, Request, evaluate
 from gatehold.policy.explain import access_denied_message
 from gatehold.services.call import Enforcer
@@ -150,6 +151,37 @@ def resource_account(resource: str) -> str | None:
     return parts[4]
 
 
+# The caller's own identity: absent for a federated caller, which is no IAM principal.
+_IDENTITY_KEYS = ("aws:PrincipalArn", "aws:PrincipalAccount", "aws:userid", "aws:PrincipalType")
+
+
+def federated_allows(
+    ctx: RequestContext,
+    provider_arn: str,
+    action: str,
+    role_arn: str,
+    condition_values: Mapping[str, tuple[str, ...]],
+    trust: PolicyRef,
+) -> bool:
+    """Whether a role's trust policy lets an identity provider's user assume it
+    (AssumeRoleWithSAML, AssumeRoleWithWebIdentity; the caller is unsigned).
+
+    Such a caller has no identity policies: the trust policy alone decides, and
+    must allow the provider itself (Principal {"Federated": provider ARN}) or
+    "*" (AWS, id_roles_providers_saml / id_roles_providers_oidc), with the
+    provider's claims as condition keys (saml:aud, saml:sub ...).
+    """
+    context = {k: v for k, v in request_context(ctx, condition_values).items()
+               if k not in _IDENTITY_KEYS}
+    request = Request(action=action, resource=role_arn, context=context,
+                      principal_arn=provider_arn,
+                      principal_account=resource_account(provider_arn),
+                      resource_account=resource_account(role_arn))
+    decision = evaluate(request, resource=trust)
+    return decision.outcome == "allowed" and any(
+        m.policy_type == "resource-based" and m.effect == "Allow" for m in decision.matched)
+
+
 class PolicyEnforcer(Enforcer):
     def __init__(self) -> None:
         # principal id -> its compiled policies, tagged with the generation they reflect
@@ -222,12 +254,16 @@ class PolicyEnforcer(Enforcer):
         ):
             # A role's trust policy must always allow (AWS, id_roles_use_permissions-to-switch:
             # the identity policy alone never lets anyone assume a role).
-            raise access_denied(
-                f"User: {p.arn} is not authorized to perform: {action} on resource: {resource}")
+            raise authorization_messages.denial(
+                f"User: {p.arn} is not authorized to perform: {action} on resource: {resource}",
+                decision, request, p, identity, boundary, session, resource_policy)
         if decision.outcome != "allowed":
             # AWS's wording names the policy type that decided: "with an explicit deny
             # in an identity-based policy", "because no permissions boundary allows ...".
-            raise access_denied(access_denied_message(decision, p.arn))
+            # The denial can describe itself for an encoded authorization message.
+            raise authorization_messages.denial(access_denied_message(decision, p.arn),
+                                                decision, request, p, identity, boundary,
+                                                session, resource_policy)
 
     def policies(self, db: Connection, p: Principal) -> CompiledPolicies:
         """The caller's compiled policies, rebuilt when the account's generation moved.

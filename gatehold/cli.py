@@ -227,6 +227,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     unlock_cli.add_parser(sub, _store_args, _settings)
 
+    from gatehold.console import root_cli  # `gatehold root reset-mfa`: a lost root MFA device
+
+    root_cli.add_parser(sub, _store_args, _settings)
+
+    from gatehold.audit import tail_cli  # `gatehold events tail`: the audit log for operators
+
+    tail_cli.add_parser(sub, _store_args, _settings)
+
     from gatehold import run_cli  # `gatehold run --role ARN -- COMMAND`: workload credentials
 
     run_cli.add_parser(sub)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from gatehold.store.db import sqlite_url
@@ -11,6 +11,10 @@ from gatehold.store.db import sqlite_url
 DEFAULT_PORT = 7480
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_REGION = "us-east-1"
+
+
+def _env(name: str) -> str | None:
+    return os.environ.get(name) or None
 
 
 def default_data_dir() -> Path:
@@ -42,11 +46,90 @@ class Settings:
     # Console sessions: idle and absolute limits (AWS console sessions last up to 12 h).
     session_idle_minutes: int = 30
     session_absolute_hours: int = 12
+    # Root account recovery (gatehold/console/recovery.py, gatehold/mail.py). Emailed
+    # links point at `public_url` (never at the request's Host header: a forged Host
+    # would send a victim's link to an attacker); None: `endpoint`. Mail goes through
+    # SMTP (STARTTLS) when smtp_host is set, else to <data_dir>/outbox/ as .eml files.
+    # From the environment: GATEHOLD_PUBLIC_URL, GATEHOLD_SMTP_HOST, _PORT, _USER,
+    # _PASSWORD, _FROM.
+    public_url: str | None = field(default_factory=lambda: _env("GATEHOLD_PUBLIC_URL"))
+    smtp_host: str | None = field(default_factory=lambda: _env("GATEHOLD_SMTP_HOST"))
+    smtp_port: int = field(default_factory=lambda: int(_env("GATEHOLD_SMTP_PORT") or 587))
+    smtp_user: str | None = field(default_factory=lambda: _env("GATEHOLD_SMTP_USER"))
+    smtp_password: str | None = field(default_factory=lambda: _env("GATEHOLD_SMTP_PASSWORD"))
+    smtp_from: str = field(
+        default_factory=lambda: _env("GATEHOLD_SMTP_FROM") or "gatehold@localhost"
+    )
+    recovery_link_minutes: int = 60
+    # WebAuthn security keys (gatehold/console/webauthn_keys.py): the relying party ID
+    # and the origin browsers must report. None (the default): derived from each
+    # request's Host and scheme, right when the console is reached directly. Behind a
+    # proxy that terminates TLS or rewrites Host, set both (GATEHOLD_WEBAUTHN_RP_ID,
+    # e.g. "console.example.com"; GATEHOLD_WEBAUTHN_ORIGIN, "https://console.example.com").
+    webauthn_rp_id: str | None = field(default_factory=lambda: _env("GATEHOLD_WEBAUTHN_RP_ID"))
+    webauthn_origin: str | None = field(
+        default_factory=lambda: _env("GATEHOLD_WEBAUTHN_ORIGIN")
+    )
+
+    # Alarms for suspicious sign-ins (gatehold/alarms): thresholds (see
+    # alarms/rules.Thresholds for why these defaults), alarm kinds to silence
+    # (comma-separated, e.g. "SignInWithoutMfa"), where findings are sent besides
+    # the audit log and the account security page (GATEHOLD_ALARM_WEBHOOK_URL: a
+    # JSON POST per finding; GATEHOLD_ALARM_EMAIL: a mail through smtp_* or the
+    # outbox), and a MaxMind-format database (GATEHOLD_GEOIP_DATABASE, e.g.
+    # GeoLite2-City.mmdb) for the country and impossible-travel alarms.
+    alarm_window_minutes: int = 15
+    alarm_failures_per_user: int = 5
+    alarm_failures_per_address: int = 20
+    alarm_sprayed_users: int = 5
+    alarm_disabled: str = field(default_factory=lambda: _env("GATEHOLD_ALARM_DISABLED") or "")
+    alarm_webhook_url: str | None = field(
+        default_factory=lambda: _env("GATEHOLD_ALARM_WEBHOOK_URL")
+    )
+    alarm_email_to: str | None = field(default_factory=lambda: _env("GATEHOLD_ALARM_EMAIL"))
+    geoip_database: str | None = field(default_factory=lambda: _env("GATEHOLD_GEOIP_DATABASE"))
+    # STS (gatehold/services/sts_regions.py): regions where STS is deactivated for
+    # every account; credential-issuing calls signed for one answer AWS's
+    # RegionDisabledException. Comma-separated (GATEHOLD_STS_DISABLED_REGIONS, e.g.
+    # "us-west-2,eu-west-1"); us-east-1 cannot be deactivated, as in AWS.
+    sts_disabled_regions: str = field(
+        default_factory=lambda: _env("GATEHOLD_STS_DISABLED_REGIONS") or ""
+    )
+    # Append "Encoded authorization failure message: <blob>" to the API's policy
+    # denials, as EC2 does, for sts:DecodeAuthorizationMessage
+    # (gatehold/auth/authorization_messages.py). Off by default: IAM's and STS's
+    # AccessDenied texts stay exactly AWS's. GATEHOLD_ENCODE_AUTHORIZATION_MESSAGES=1.
+    encode_authorization_messages: bool = field(
+        default_factory=lambda: _env("GATEHOLD_ENCODE_AUTHORIZATION_MESSAGES") in ("1", "true")
+    )
+    # The audit log (gatehold/audit): CloudTrail records of every call and sign-in.
+    # GATEHOLD_AUDIT_ENABLED=0 turns recording off (for measuring what it costs);
+    # records older than audit_retention_days (GATEHOLD_AUDIT_RETENTION_DAYS; 90, as
+    # LookupEvents keeps) are pruned, at most once an hour.
+    audit_enabled: bool = field(
+        default_factory=lambda: _env("GATEHOLD_AUDIT_ENABLED") not in ("0", "false")
+    )
+    audit_retention_days: int = field(
+        default_factory=lambda: int(_env("GATEHOLD_AUDIT_RETENTION_DAYS") or 90)
+    )
+
+    # CloudTrail trails (gatehold/audit/delivery.py) deliver log files under this
+    # folder: a trail's S3BucketName names a folder in it, which the operator creates
+    # (GATEHOLD_TRAIL_ROOT; None: <data_dir>/trails). Files are delivered every
+    # `trail_delivery_seconds` (GATEHOLD_TRAIL_DELIVERY_SECONDS; AWS: about 5 minutes).
+    trail_root: str | None = field(default_factory=lambda: _env("GATEHOLD_TRAIL_ROOT"))
+    trail_delivery_seconds: float = field(
+        default_factory=lambda: float(_env("GATEHOLD_TRAIL_DELIVERY_SECONDS") or 60)
+    )
 
     @property
     def store_url(self) -> str:
         """The database: --database-url if given, else SQLite in the data dir."""
         return self.database_url or sqlite_url(self.data_dir)
+
+    @property
+    def trails_folder(self) -> Path:
+        return Path(self.trail_root) if self.trail_root else self.data_dir / "trails"
 
     @property
     def endpoint(self) -> str:

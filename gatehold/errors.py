@@ -11,7 +11,7 @@ look them up rather than invent them.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -149,8 +149,54 @@ def invalid_query_parameter(message: str) -> AwsError:
 class ErrorWithAftermath(AwsError):
     """An error whose consequence must outlive the operation's rolled-back
     transaction — counting a wrong one-time code, for example. The API runs
-    `aftermath` in a transaction of its own, then answers `error`."""
+    `aftermath` in a transaction of its own, then `after_commit` (sending what must
+    only leave once it is stored: an alarm's notice), then answers `error`."""
 
-    def __init__(self, error: AwsError, aftermath: Callable[[Connection], None]) -> None:
+    def __init__(
+        self,
+        error: AwsError,
+        aftermath: Callable[[Connection], None],
+        after_commit: Callable[[], None] = lambda: None,
+    ) -> None:
         super().__init__(error.code, error.message, error.status, sender_fault=error.sender_fault)
         self.aftermath = aftermath
+        self.after_commit = after_commit
+
+
+class PolicyDenial(AwsError):
+    """AccessDenied decided by the policy engine (authz.py). `details()` builds the
+    document an encoded authorization message carries (auth/authorization_messages.py),
+    sealed for `account_id`; it is called only when the API encodes the denial."""
+
+    def __init__(
+        self, message: str, account_id: str, details: Callable[[], dict[str, Any]]
+    ) -> None:
+        super().__init__("AccessDenied", message, 403)
+        self.account_id = account_id
+        self.details = details
+
+
+def as_service_words_it(err: AwsError, protocol: str | None) -> AwsError:
+    """A refusal as the called service words it. AWS JSON 1.x services answer
+    AccessDeniedException, HTTP 400 (the Common Errors of their API references,
+    e.g. CloudTrail's), naming no resource for an action without resource-level
+    permissions ("... is not authorized to perform: cloudtrail:LookupEvents because
+    ..."); the query services (IAM, STS) answer AccessDenied, 403, "... on resource: * ..."."""
+    if protocol != "json" or err.code != "AccessDenied":
+        return err
+    return AwsError(
+        "AccessDeniedException",
+        err.message.replace(" on resource: * ", " ", 1),
+        400,
+        sender_fault=err.sender_fault,
+    )
+
+
+def concurrent_modification() -> AwsError:
+    # IAM API Reference, common errors: ConcurrentModification, HTTP 409.
+    return AwsError(
+        "ConcurrentModification",
+        "The request was rejected because multiple requests to change this object were "
+        "submitted simultaneously. Wait a few minutes and submit your request again.",
+        409,
+    )

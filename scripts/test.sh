@@ -11,6 +11,8 @@ PY=${PYTHON:-python3}
 
 # The AWS CLI v1 pins packages that conflict with ours: it gets its own venv.
 [ -x .venv-awscli/bin/aws ] || { "$PY" -m venv .venv-awscli && .venv-awscli/bin/python -m pip install -q --disable-pip-version-check awscli; }
+# trailscraper (reads CloudTrail log files) pins an old boto3: its own venv too.
+[ -x .venv-trailscraper/bin/trailscraper ] || { "$PY" -m venv .venv-trailscraper && .venv-trailscraper/bin/python -m pip install -q --disable-pip-version-check trailscraper; }
 
 # Debian's Chromium for the console's browser tests (Playwright drives it; no
 # `playwright install` download). Needs root, as CI runs.

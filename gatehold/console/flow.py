@@ -14,16 +14,24 @@ a lock was set is refused like any other attempt on a locked account.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, select
 
 from gatehold import arn, ids
-from gatehold.auth import password_rules, totp
+from gatehold.alarms import rules as alarm_rules
+from gatehold.alarms.service import Alarms
+from gatehold.alarms.sinks import Notice
+from gatehold.audit import records as audit_records
+from gatehold.audit import signin_events
+from gatehold.audit.recorder import recorder_for
+from gatehold.audit.request import RequestAudit
+from gatehold.auth import totp
 from gatehold.auth.password import verify_password
 from gatehold.clock import Clock
-from gatehold.console import lockout, lockout_store, sessions, signin
+from gatehold.console import lockout, lockout_store, password_checks, sessions, signin
 from gatehold.console.lockout import LockoutPolicy
 from gatehold.console.signin import Effect, PrincipalFacts, Stage, Transition
 from gatehold.context import Principal, PrincipalKind, RequestContext
@@ -58,6 +66,8 @@ class Console:
     lockout: LockoutPolicy = field(default_factory=LockoutPolicy)
     limits: Limits = field(default_factory=Limits)
     region: str = "us-east-1"
+    # Alarms for suspicious sign-ins (gatehold/alarms); None: none are raised.
+    alarms: Alarms | None = None
 
 
 @dataclass(frozen=True)
@@ -80,6 +90,7 @@ class Outcome:
 class MfaChoice:
     serial_number: str
     device_name: str
+    kind: str = mfa_devices.VIRTUAL  # or mfa_devices.U2F: a security key
 
 
 # ---- finding the principal ------------------------------------------------------
@@ -130,14 +141,16 @@ def _who_of(db: Connection, session: sessions.Session) -> Who:
 
 
 def mfa_choices(db: Connection, account_id: str, user_id: str | None) -> list[MfaChoice]:
-    """The virtual MFA devices a principal can sign in with."""
+    """The MFA devices a principal can sign in with: virtual devices (a code) and
+    security keys (console/webauthn_keys.py)."""
     query, order = mfa_devices.owner_listing(account_id, user_id)
     rows = db.execute(query.order_by(*order))
     devices = [mfa_devices.record(r) for r in rows]
     return [
-        MfaChoice(d.serial_number, d.device_name)
+        MfaChoice(d.serial_number, d.device_name, d.kind)
         for d in devices
-        if d.kind == mfa_devices.VIRTUAL and d.seed_sealed is not None
+        if (d.kind == mfa_devices.VIRTUAL and d.seed_sealed is not None)
+        or (d.kind == mfa_devices.U2F and d.public_key is not None)
     ]
 
 
@@ -271,6 +284,7 @@ def password_step(
     account: str = "",
     user_name: str = "",
     root_email: str = "",
+    user_agent: str = "",
 ) -> Outcome:
     """need_password: an IAM user (account + user name) or root (email) and a password."""
     now = c.clock.now()
@@ -283,6 +297,26 @@ def password_step(
         locked_now = _locked(db, who, source_ip, now, for_update=True)
         t = judge_password(ok, facts, locked_now)
         token = _apply(db, c, t, who, source_ip, now)
+        # Its CloudTrail events, in the same transaction (audit/signin_events.py).
+        named = None if root_email else find_account(db, account)
+        signin_events.after_password(
+            db,
+            recorder_for(c.store),
+            who=who,
+            account=named,
+            user_name=user_name,
+            root=bool(root_email),
+            success=t.error is None,
+            signed_in=t.stage is not Stage.NEED_MFA,
+            has_mfa=facts.has_mfa,
+            now=now,
+            source_ip=source_ip,
+            user_agent=user_agent,
+        )
+        notices = _judge_attempt(
+            db, c, who, user_name, t, source_ip, now, mfa_used=False, named=named
+        )
+    _notify(c, notices)
     return Outcome(t, token)
 
 
@@ -321,19 +355,105 @@ def pending_choices(c: Console, session: sessions.Session) -> list[MfaChoice]:
 
 
 def mfa_step(
-    c: Console, session: sessions.Session, source_ip: str, serial_number: str, code: str
+    c: Console,
+    session: sessions.Session,
+    source_ip: str,
+    serial_number: str,
+    code: str,
+    *,
+    user_agent: str = "",
 ) -> Outcome:
     """need_mfa: a TOTP code from one of the principal's devices, each accepted once."""
+    return second_factor_step(
+        c,
+        session,
+        source_ip,
+        lambda db, now: _claim_code(db, c, session, serial_number, code.strip(), now),
+        serial_number=serial_number,
+        user_agent=user_agent,
+    )
+
+
+# Whether the second factor was shown, judged in the step's transaction; it must use
+# up what it accepted (a code's time step, a security key's challenge).
+Proof = Callable[[Connection, datetime], bool]
+
+
+def second_factor_step(
+    c: Console,
+    session: sessions.Session,
+    source_ip: str,
+    proof: Proof,
+    *,
+    serial_number: str | None = None,
+    user_agent: str = "",
+) -> Outcome:
+    """need_mfa, for any kind of device: a code (mfa_step) or a security key's
+    assertion (console/webauthn_keys.py); a failure counts as a wrong code."""
     now = c.clock.now()
     with c.store.transaction() as db:
         who = _who_of(db, session)
         # The counters locked first: parallel guesses at the code are judged and
         # counted one after another, each seeing the failures before it.
         facts = _facts(db, c, who, source_ip, now, for_update=True)
-        ok = not facts.locked and _claim_code(db, c, session, serial_number, code.strip(), now)
+        ok = not facts.locked and proof(db, now)
         t = signin.after_mfa(ok, facts)
         token = _apply(db, c, t, who, source_ip, now, session, mfa=ok)
+        signin_events.after_mfa(
+            db,
+            recorder_for(c.store),
+            who=who,
+            serial_number=serial_number,
+            success=t.error is None,
+            now=now,
+            source_ip=source_ip,
+            user_agent=user_agent,
+        )
+        name = who.user.user_name if who.user else ""
+        notices = _judge_attempt(db, c, who, name, t, source_ip, now, mfa_used=ok)
+    _notify(c, notices)
     return Outcome(t, token)
+
+
+def _judge_attempt(
+    db: Connection,
+    c: Console,
+    who: Who,
+    typed_name: str,
+    t: Transition,
+    source_ip: str,
+    now: datetime,
+    *,
+    mfa_used: bool,
+    named: Account | None = None,
+) -> list[Notice]:
+    """The alarms' view of a sign-in step, in its transaction: a failure, or a
+    completed sign-in (a correct password that still needs MFA is neither yet).
+    `named`: the account the sign-in form named, known even for an unknown user
+    name (password spraying tries names that do not exist)."""
+    if c.alarms is None or (t.error is None and t.stage is not Stage.SIGNED_IN):
+        return []
+    root = who.account is not None and who.user is None
+    name = "root" if root else (who.user.user_name if who.user else typed_name)
+    account = who.account or named
+    attempt = alarm_rules.SignIn(
+        at=now,
+        account_id=account.account_id if account else None,
+        principal=who.subject,
+        display_name=name,
+        source_ip=source_ip,
+        success=t.error is None,
+        mfa_used=mfa_used,
+        root=root,
+    )
+    subject = {"type": "Root"} if root else {"type": "IAMUser", "userName": name}
+    return c.alarms.sign_in(db, attempt, subject)
+
+
+def _notify(c: Console, notices: list[Notice]) -> None:
+    """After the step's transaction committed: the findings to the alarm sinks."""
+    if c.alarms is not None and notices:
+        c.alarms.notify(notices)
 
 
 def _claim_code(
@@ -369,7 +489,14 @@ def _claim_code(
 
 
 def new_password_step(
-    c: Console, session: sessions.Session, source_ip: str, old: str, new: str, retype: str
+    c: Console,
+    session: sessions.Session,
+    source_ip: str,
+    old: str,
+    new: str,
+    retype: str,
+    *,
+    user_agent: str = "",
 ) -> Outcome:
     """need_new_password: ChangePassword, through the same service and enforcement as
     the API, after checks that say which rule of the policy the password breaks."""
@@ -381,7 +508,7 @@ def new_password_step(
         if error is None:
             error = _policy_error(db, who, new)
         if error is None:
-            error = _change_password(db, c, who, source_ip, now, old, new)
+            error = _change_password(db, c, who, source_ip, now, old, new, user_agent)
         t = signin.after_new_password(error is None, error)
         # On an error nothing was written: change_password validates before it writes.
         token = _apply(db, c, t, who, source_ip, now, session)
@@ -390,20 +517,18 @@ def new_password_step(
 
 def _policy_error(db: Connection, who: Who, new: str) -> str | None:
     assert who.account is not None
-    policy = policy_store.get(db, who.account.account_id)
-    identities = [who.account.root_email, who.account.alias or ""]
-    reasons = password_rules.violations(new, policy, identities)
-    if not reasons:
-        return None
-    return (
-        "The new password does not meet the account password policy: it needs "
-        + "; ".join(reasons)
-        + "."
-    )
+    return password_checks.policy_error(db, who.account, new)
 
 
 def _change_password(
-    db: Connection, c: Console, who: Who, source_ip: str, now: datetime, old: str, new: str
+    db: Connection,
+    c: Console,
+    who: Who,
+    source_ip: str,
+    now: datetime,
+    old: str,
+    new: str,
+    user_agent: str = "",
 ) -> str | None:
     assert who.user is not None and who.account is not None
     principal = Principal(
@@ -421,17 +546,22 @@ def _change_password(
         service="iam",
         operation="ChangePassword",
         source_ip=source_ip,
-        user_agent="gatehold-console",
+        # CloudTrail's userAgent of console-made calls (console/actions.py).
+        user_agent=audit_records.CONSOLE_USER_AGENT,
         secure_transport=False,
     )
+    # Recorded in this transaction, success or failure: a refused change writes nothing.
+    audit = RequestAudit(recorder_for(c.store), from_console=True)
+    audit.begin(ctx)
+    params = audit.params = {"OldPassword": old, "NewPassword": new}
     try:
-        passwords.change_password(
-            Call(ctx, db, c.enforcer, c.box), {"OldPassword": old, "NewPassword": new}
-        )
+        result = passwords.change_password(audit.watch(Call(ctx, db, c.enforcer, c.box)), params)
     except AwsError as err:
+        audit.failed(err, db)
         if err.code == "AccessDenied" and err.message != old_password_incorrect().message:
             return NOT_ALLOWED
         return err.message
+    audit.succeeded(db, result)
     return None
 
 
@@ -474,11 +604,32 @@ def home(c: Console, session: sessions.Session) -> HomeFacts:
     )
 
 
-def unlock(conn: Connection, account_id: str, user_name: str | None) -> bool:
-    """An administrator's unlock: forget the account's failures (None: root's)."""
+def unlock(
+    conn: Connection,
+    account_id: str,
+    user_name: str | None,
+    *,
+    by: str = "administrator",
+    now: datetime | None = None,
+) -> bool:
+    """An administrator's unlock: forget the account's failures (None: root's).
+    `by` (who unlocked: an ARN, or the operator's CLI) goes into the audit record."""
+    account = accounts.get(conn, account_id)
     if user_name is None:
-        account = accounts.get(conn, account_id)
         if account is None:
             return False
-        return lockout_store.clear(conn, lockout.root_subject(account.root_email))
-    return lockout_store.clear(conn, lockout.account_subject(account_id, user_name))
+        had = lockout_store.clear(conn, lockout.root_subject(account.root_email))
+    else:
+        had = lockout_store.clear(conn, lockout.account_subject(account_id, user_name))
+    if had and account is not None:
+        user = users.get_by_name(conn, account_id, user_name) if user_name else None
+        signin_events.unlocked(
+            conn,
+            None,  # only the connection is at hand: stored in it, whatever the setting
+            account=account,
+            user=user,
+            user_name=user_name,
+            by=by,
+            now=now,
+        )
+    return had

@@ -16,11 +16,13 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from gatehold.alarms.service import Alarms
 from gatehold.clock import Clock
 from gatehold.config import Settings
 from gatehold.console import (
     admin,
     csrf,
+    events_page,
     flow,
     recovery,
     security,
@@ -31,7 +33,7 @@ from gatehold.console import (
 from gatehold.console.flow import Console, Limits
 from gatehold.console.lockout import LockoutPolicy
 from gatehold.console.signin import Stage
-from gatehold.console.web import Web, quote_value, secured, source_ip
+from gatehold.console.web import Web, quote_value, secured, source_ip, user_agent
 from gatehold.services.call import Enforcer
 from gatehold.store.db import Store
 from gatehold.store.secretbox import SecretBox, load_or_create_key
@@ -87,6 +89,7 @@ class SignInPages:
             account=form.get("account", ""),
             user_name=form.get("user_name", ""),
             root_email=form.get("root_email", "") if root else "",
+            user_agent=user_agent(request),
         )
         t = outcome.transition
         if t.error:
@@ -144,7 +147,13 @@ class SignInPages:
             return session
         serial = form.get("serial_number", "")
         outcome = await self.w.run(
-            flow.mfa_step, self.c, session, source_ip(request), serial, form.get("mfa_code", "")
+            flow.mfa_step,
+            self.c,
+            session,
+            source_ip(request),
+            serial,
+            form.get("mfa_code", ""),
+            user_agent=user_agent(request),
         )
         t = outcome.transition
         if t.error and t.stage is Stage.NEED_MFA:
@@ -174,6 +183,7 @@ class SignInPages:
             form.get("old_password", ""),
             form.get("new_password", ""),
             form.get("retype_password", ""),
+            user_agent=user_agent(request),
         )
         t = outcome.transition
         if t.error:
@@ -214,7 +224,12 @@ class SignInPages:
 
 
 def console_routes(
-    settings: Settings, store: Store, box: SecretBox, clock: Clock, enforcer: Enforcer
+    settings: Settings,
+    store: Store,
+    box: SecretBox,
+    clock: Clock,
+    enforcer: Enforcer,
+    alarms: Alarms | None = None,
 ) -> list[Route]:
     """The console's routes, for the human-facing Starlette app in app.py."""
     console = Console(
@@ -234,6 +249,7 @@ def console_routes(
             absolute=timedelta(hours=settings.session_absolute_hours),
         ),
         region=settings.region,
+        alarms=alarms,
     )
     key = csrf.derive_key(load_or_create_key(settings.data_dir, create=False))
     web = Web(console, key, settings)
@@ -244,13 +260,19 @@ def console_routes(
         *admin.routes(web),
         *security.routes(web),
         *recovery.routes(web),
+        *events_page.routes(web),
     ]
 
 
 def console_app(
-    settings: Settings, store: Store, box: SecretBox, clock: Clock, enforcer: Enforcer
+    settings: Settings,
+    store: Store,
+    box: SecretBox,
+    clock: Clock,
+    enforcer: Enforcer,
+    alarms: Alarms | None = None,
 ) -> Starlette:
     from gatehold import workload  # /workload/credentials: role credentials for programs
 
-    return Starlette(routes=console_routes(settings, store, box, clock, enforcer)
+    return Starlette(routes=console_routes(settings, store, box, clock, enforcer, alarms)
                      + workload.routes(box, clock))

@@ -40,6 +40,8 @@ class Session:
     created_at: datetime
     last_seen_at: datetime
     expires_at: datetime
+    # The role switched to, sealed (console/role_sessions.py); None: acting as itself.
+    role_session: str | None = None
 
     @property
     def is_root(self) -> bool:
@@ -96,6 +98,11 @@ def touch(conn: Connection, session: Session, now: datetime) -> None:
         conn.execute(
             _t.update().where(_t.c.token_hash == session.token_hash).values(last_seen_at=now)
         )
+
+
+def set_role(conn: Connection, token_hash: str, sealed: str | None) -> None:
+    """Switch the session to a role (its sealed role session), or back (None)."""
+    conn.execute(_t.update().where(_t.c.token_hash == token_hash).values(role_session=sealed))
 
 
 def delete(conn: Connection, token_hash: str) -> None:

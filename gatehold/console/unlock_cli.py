@@ -25,7 +25,12 @@ def cmd_unlock(args: argparse.Namespace, settings: Any) -> int:
     store = Store.open(settings.store_url)
     try:
         with store.transaction() as db:
-            had = flow.unlock(db, args.account_id, None if args.root else args.user_name)
+            had = flow.unlock(
+                db,
+                args.account_id,
+                None if args.root else args.user_name,
+                by="gatehold users unlock (operator)",
+            )
     finally:
         store.dispose()
     who = "root" if args.root else args.user_name

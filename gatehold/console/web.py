@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from gatehold.config import Settings
-from gatehold.console import csrf, flow, sessions
+from gatehold.console import csrf, flow, role_sessions, sessions
 from gatehold.console.flow import Console
 from gatehold.console.signin import Stage
 
@@ -65,6 +65,10 @@ class Web:
     def page(self, request: Request, template: str, status: int = 200, **values: Any) -> Response:
         cookie = request.cookies.get(csrf.COOKIE) or csrf.new_cookie_value()
         values.setdefault("error", None)
+        # The header's "Role: NAME @ ACCOUNT" (session() remembers the request's session).
+        session = getattr(request.state, "console_session", None)
+        now = self.c.clock.now()
+        values.setdefault("console_role", role_sessions.banner(self.c.box, session, now))
         html = templates.get_template(template).render(
             csrf_token=csrf.token_for(self.csrf_key, cookie), **values
         )
@@ -106,7 +110,9 @@ class Web:
         )
 
     async def session(self, request: Request) -> sessions.Session | None:
-        return await self.run(flow.load_session, self.c, request.cookies.get(sessions.COOKIE))
+        session = await self.run(flow.load_session, self.c, request.cookies.get(sessions.COOKIE))
+        request.state.console_session = session
+        return session
 
     async def signed_in(self, request: Request) -> sessions.Session | Response:
         """The signed-in session, or the redirect to where this visitor belongs."""

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection
 
+from gatehold.audit.records import AuditFacts
+from gatehold.config import Settings
 from gatehold.context import RequestContext
 from gatehold.store.secretbox import SecretBox
 
@@ -37,6 +39,13 @@ class Call:
     # The operator's key, for operations that seal or open secrets at rest
     # (secret access keys, TOTP seeds).
     box: SecretBox | None = None
+    # What the operation learned that its CloudTrail record needs (audit/records.py):
+    # e.g. call.audit.federated("WebIdentityUser", subject=..., provider=...) once a
+    # federation token is verified, so even a refused call names who presented it.
+    audit: AuditFacts = field(default_factory=AuditFacts)
+    # The operator's settings, for operations that depend on them (a trail's
+    # destination folder). None where a caller has none to give.
+    settings: Settings | None = None
 
     def authorize(
         self,

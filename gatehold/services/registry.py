@@ -11,6 +11,7 @@ from types import ModuleType
 
 from gatehold.services import (
     cloudtrail,
+    cloudtrail_trails,
     sts,
     sts_assume,
     sts_decode,
@@ -41,7 +42,7 @@ from gatehold.services.iam import (
 
 _MODULES: dict[str, tuple[ModuleType, ...]] = {
     "sts": (sts, sts_sessions, sts_assume, sts_web_identity, sts_saml, sts_decode),
-    "cloudtrail": (cloudtrail,),
+    "cloudtrail": (cloudtrail, cloudtrail_trails),
     "iam": (
         users,
         groups,
@@ -89,6 +90,17 @@ _GETS_THAT_WRITE = frozenset({"GetSessionToken", "GetFederationToken"})
 
 def is_read_only(operation: str) -> bool:
     return operation.startswith(READ_ONLY_PREFIXES) and operation not in _GETS_THAT_WRITE
+
+
+# Operations that write only now and then (read_mostly.py): they run in a read
+# transaction and ask for a write one (WriteNeeded) only when they must write.
+# AssumeRole: RoleLastUsed at most once a minute per role, and MFA codes.
+READ_MOSTLY = frozenset({"AssumeRole"})
+
+
+def reads_first(operation: str) -> bool:
+    """Whether the operation starts in a read transaction (no write lock on SQLite)."""
+    return is_read_only(operation) or operation in READ_MOSTLY
 
 
 # Reads that are a few indexed lookups whatever the account's size: cheap enough to

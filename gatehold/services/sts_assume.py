@@ -11,13 +11,16 @@ sts:SetSourceIdentity when a source identity is set.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from gatehold import errors
 from gatehold.authz import PolicyEnforcer
 from gatehold.context import Principal, PrincipalKind, SessionFacts
-from gatehold.errors import AwsError, access_denied
+from gatehold.errors import AwsError, PolicyDenial, access_denied
 from gatehold.policy import PolicyKind, PolicyRef
 from gatehold.principal_policies import compiled
 from gatehold.services.call import Call, Params, Result
+from gatehold.services.read_mostly import need_write
 from gatehold.services.sts_common import (
     check_mfa,
     expiry,
@@ -34,15 +37,22 @@ Context = dict[str, tuple[str, ...]]
 DEFAULT_SECONDS = 3600
 CHAINED_MAX_SECONDS = 3600
 
+# RoleLastUsed is written at most this often per role (and on a change of region),
+# as access keys' last-used facts are (api.py): AWS documents both as approximate,
+# and not writing lets AssumeRole run in a read transaction (read_mostly.py).
+LAST_USED_RESOLUTION = timedelta(minutes=1)
 
-def _not_authorized(p: Principal, role_arn: str) -> AwsError:
+
+def _not_authorized(p: Principal, role_arn: str, cause: AwsError | None = None) -> AwsError:
     # AWS's AssumeRole denial names neither the policy type nor a reason (issue 5,
     # and the text quoted in many CLI reports).
-    return access_denied(
-        f"User: {p.arn} is not authorized to perform: sts:AssumeRole on resource: {role_arn}")
+    text = f"User: {p.arn} is not authorized to perform: sts:AssumeRole on resource: {role_arn}"
+    if isinstance(cause, PolicyDenial):  # the engine's reasons, for an encoded message
+        return PolicyDenial(text, cause.account_id, cause.details)
+    return access_denied(text)
 
 
-def _find_role(call: Call, role_arn: str) -> Role | None:
+def find_role(call: Call, role_arn: str) -> Role | None:
     parts = role_arn.split(":", 5)
     if len(parts) != 6 or parts[2] != "iam" or not parts[5].startswith("role/"):
         return None
@@ -52,7 +62,7 @@ def _find_role(call: Call, role_arn: str) -> Role | None:
     return role if role is not None and role.arn == role_arn else None
 
 
-def _duration(params: Params, role: Role, chained: bool) -> int:
+def role_session_duration(params: Params, role: Role, chained: bool) -> int:
     seconds = int(params.get("DurationSeconds") or DEFAULT_SECONDS)
     if chained and seconds > CHAINED_MAX_SECONDS:
         raise errors.validation_error(
@@ -65,7 +75,7 @@ def _duration(params: Params, role: Role, chained: bool) -> int:
     return seconds
 
 
-def _tags(caller: Principal, params: Params) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...]]:
+def session_tags(caller: Principal, params: Params) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...]]:
     """The session's tags and transitive keys: the caller's transitive ones carried
     through role chaining, then the requested ones."""
     requested = request_tags(params)
@@ -125,13 +135,20 @@ def _authorize(call: Call, role: Role, context: Context, params: Params) -> None
                 call.authorize(action, role.arn, context)
         except AwsError as err:
             if err.code == "AccessDenied":
-                raise _not_authorized(p, role.arn) if action == "sts:AssumeRole" else err from None
+                raise _not_authorized(p, role.arn, err) if action == "sts:AssumeRole" else err from None
             raise
+
+
+def last_used_is_stale(role: Role, now: datetime, region: str) -> bool:
+    return (role.last_used_at is None or role.last_used_region != region
+            or now - role.last_used_at >= LAST_USED_RESOLUTION)
 
 
 def assume_role(call: Call, params: Params) -> Result:
     p = call.ctx.principal
     role_arn = params["RoleArn"]
+    if params.get("SerialNumber") or params.get("TokenCode"):
+        need_write(call.db)  # an MFA code is marked as used, in the same transaction
     if p.kind is PrincipalKind.ROOT:
         # AWS's text for the root user's AssumeRole (unconfirmed in the reference;
         # quoted in CLI reports).
@@ -145,8 +162,8 @@ def assume_role(call: Call, params: Params) -> Result:
             f"User: {p.arn} is not authorized to perform: sts:SetSourceIdentity "
             f"on resource: {role_arn}")
     mfa_at = check_mfa(call, params.get("SerialNumber"), params.get("TokenCode"))
-    tags, transitive = _tags(p, params)
-    role = _find_role(call, role_arn)
+    tags, transitive = session_tags(p, params)
+    role = find_role(call, role_arn)
     context = _trust_context(params, mfa_at is not None, source)
     if role is None:
         # Nobody may assume what does not exist: the same denial, nothing learnt.
@@ -154,7 +171,7 @@ def assume_role(call: Call, params: Params) -> Result:
     _authorize(call, role, context, params)
     policies = session_policy_texts(call, params)
     size = packed_size(policies, tags)
-    issued, expires = expiry(call, _duration(params, role, chained))
+    issued, expires = expiry(call, role_session_duration(params, role, chained))
     name = params["RoleSessionName"]
     session_arn = f"arn:aws:sts::{role.account_id}:assumed-role/{role.role_name}/{name}"
     facts = SessionFacts(
@@ -167,8 +184,10 @@ def assume_role(call: Call, params: Params) -> Result:
         user_id=f"{role.role_id}:{name}",
     )
     _, credentials = mint(call, session_principal, facts)
-    role_store.update(call.db, role.role_id, last_used_at=call.ctx.now,
-                      last_used_region=call.ctx.region)
+    if last_used_is_stale(role, call.ctx.now, call.ctx.region):
+        need_write(call.db)
+        role_store.update(call.db, role.role_id, last_used_at=call.ctx.now,
+                          last_used_region=call.ctx.region)
     result: Result = {
         "Credentials": credentials,
         "AssumedRoleUser": {"AssumedRoleId": f"{role.role_id}:{name}", "Arn": session_arn},

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Select, bindparam, func, select
@@ -116,5 +116,27 @@ def set_status(conn: Connection, access_key_id: str, status: str) -> None:
     conn.execute(_t.update().where(_t.c.access_key_id == access_key_id).values(status=status))
 
 
-def delete(conn: Connection, access_key_id: str) -> None:
+def delete(conn: Connection, access_key_id: str, now: datetime | None = None) -> None:
+    """Delete the key, remembering its ID and owner (retired_access_keys) so a later
+    use of it is recognized as a deleted key's (gatehold/alarms/key_use.py)."""
+    found = get_with_owner(conn, access_key_id)
     conn.execute(_t.delete().where(_t.c.access_key_id == access_key_id))
+    if found is not None:
+        key, user_name, _ = found
+        conn.execute(
+            schema.retired_access_keys.insert().values(
+                access_key_id=access_key_id,
+                account_id=key.account_id,
+                user_name=user_name,
+                retired_at=now or datetime.now(UTC),
+            )
+        )
+
+
+def retired(conn: Connection, access_key_id: str) -> tuple[str, str | None] | None:
+    """(account, user name or None for root) of a deleted key; None if never deleted."""
+    t = schema.retired_access_keys
+    row = conn.execute(
+        select(t.c.account_id, t.c.user_name).where(t.c.access_key_id == access_key_id)
+    ).first()
+    return (row[0], row[1]) if row else None

@@ -53,6 +53,20 @@ def set_alias(conn: Connection, account_id: str, alias: str | None) -> None:
     conn.execute(_t.update().where(_t.c.account_id == account_id).values(alias=alias))
 
 
+def replace_root_password(
+    conn: Connection, account_id: str, expected_hash: str, new_hash: str
+) -> bool:
+    """Root's new password hash, if its current one is still `expected_hash` (a
+    compare-and-set: a concurrent change is not silently overwritten)."""
+    result = conn.execute(
+        _t.update()
+        .where(_t.c.account_id == account_id)
+        .where(_t.c.root_password_hash == expected_hash)
+        .values(root_password_hash=new_hash)
+    )
+    return result.rowcount == 1
+
+
 def by_alias(conn: Connection, alias: str) -> Account | None:
     """The account that holds an alias; aliases are unique across the whole store."""
     row = conn.execute(select(_t).where(_t.c.alias == alias)).first()

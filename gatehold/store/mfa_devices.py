@@ -13,6 +13,9 @@ from gatehold.store import schema
 _t = schema.mfa_devices
 
 VIRTUAL = "virtual"
+# A FIDO2/WebAuthn security key (AWS's serial numbers say "u2f"): registered in the
+# console only, never unassigned, removed by DeactivateMFADevice.
+U2F = "u2f"
 OWNER_USER = "user"
 OWNER_ROOT = "root"
 
@@ -35,6 +38,12 @@ class MfaDevice:
     created_at: datetime
     enabled_at: datetime | None
     last_used_step: int | None
+    # Security keys only (kind U2F): the WebAuthn credential ID (base64url), its COSE
+    # public key, the signature counter last seen and the transports ("usb,nfc").
+    credential_id: str | None = None
+    public_key: bytes | None = None
+    sign_count: int | None = None
+    transports: str | None = None
 
     @property
     def assigned(self) -> bool:
@@ -55,6 +64,10 @@ def record(row: Any) -> MfaDevice:
         created_at=m["created_at"],
         enabled_at=m["enabled_at"],
         last_used_step=m["last_used_step"],
+        credential_id=m["credential_id"],
+        public_key=m["public_key"],
+        sign_count=m["sign_count"],
+        transports=m["transports"],
     )
 
 
@@ -72,6 +85,10 @@ def insert(conn: Connection, device: MfaDevice) -> None:
             created_at=device.created_at,
             enabled_at=device.enabled_at,
             last_used_step=device.last_used_step,
+            credential_id=device.credential_id,
+            public_key=device.public_key,
+            sign_count=device.sign_count,
+            transports=device.transports,
         )
     )
 
@@ -131,6 +148,22 @@ def note_step(conn: Connection, serial_number: str, step: int) -> bool:
         .values(last_used_step=step)
     )
     return result.rowcount == 1
+
+
+def advance_sign_count(conn: Connection, serial_number: str, seen: int | None, new: int) -> bool:
+    """A security key's signature counter moves from `seen` to `new`; False when another
+    sign-in moved it first (compare-and-set: two uses of one key cannot both pass)."""
+    same = _t.c.sign_count.is_(None) if seen is None else _t.c.sign_count == seen
+    result = conn.execute(
+        _t.update().where(_t.c.serial_number == serial_number, same).values(sign_count=new)
+    )
+    return result.rowcount == 1
+
+
+def credential_registered(conn: Connection, credential_id: str) -> bool:
+    """Whether a security key with this WebAuthn credential ID is registered, to anyone."""
+    row = conn.execute(select(_t.c.serial_number).where(_t.c.credential_id == credential_id))
+    return row.first() is not None
 
 
 def codes_blocked_until(conn: Connection, serial_number: str) -> datetime | None:

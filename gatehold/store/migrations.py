@@ -29,8 +29,17 @@ def _v1_initial(conn: Connection) -> None:
 # existing rows stay valid. A store created fresh already has them (version 1
 # creates every table of schema.py as it is now), so this step only adds what is
 # missing.
-V2_TABLES: tuple[str, ...] = ("audit_events",)
-V2_COLUMNS: tuple[tuple[str, str], ...] = ()
+V2_TABLES: tuple[str, ...] = (
+    "audit_events", "recovery_tokens", "signin_attempts", "console_webauthn_challenges",
+    "audit_lookup", "trails", "retired_access_keys",
+)
+V2_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("console_sessions", "role_session"),
+    ("iam_mfa_devices", "credential_id"),
+    ("iam_mfa_devices", "public_key"),
+    ("iam_mfa_devices", "sign_count"),
+    ("iam_mfa_devices", "transports"),
+)
 
 
 def _v2_after_first_release(conn: Connection) -> None:

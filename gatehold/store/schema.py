@@ -14,6 +14,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -276,6 +277,13 @@ mfa_devices = Table(
     # stolen access keys cannot guess their way past MFA (see services/sts_common.py).
     Column("failed_codes", Integer, nullable=False, server_default="0"),
     Column("codes_blocked_until", UtcDateTime(), nullable=True),
+    # A security key (kind "u2f", gatehold/console/webauthn_keys.py), added after
+    # version 1: its WebAuthn credential ID (base64url), COSE public key, the
+    # authenticator's signature counter and transports ("usb,nfc"). NULL for TOTP devices.
+    Column("credential_id", String(1400), nullable=True),
+    Column("public_key", LargeBinary, nullable=True),
+    Column("sign_count", Integer, nullable=True),
+    Column("transports", String(128), nullable=True),
 )
 Index("ix_mfa_devices_user", mfa_devices.c.user_id)
 Index("ix_mfa_devices_account", mfa_devices.c.account_id, mfa_devices.c.serial_number)
@@ -435,6 +443,10 @@ console_sessions = Table(
     Column("created_at", UtcDateTime(), nullable=False),
     Column("last_seen_at", UtcDateTime(), nullable=False),
     Column("expires_at", UtcDateTime(), nullable=False),
+    # Added after version 1 (migrations.V2_COLUMNS). The role the session switched
+    # to (console/role_sessions.py): its STS session token with the display name,
+    # sealed with the operator's key; NULL while the session acts as its own user.
+    Column("role_session", Text, nullable=True),
 )
 Index("ix_console_sessions_principal", console_sessions.c.account_id, console_sessions.c.user_id)
 
@@ -453,11 +465,13 @@ console_signin_failures = Table(
 # ---- added after version 1 (store/migrations.py, step 2) --------------------------
 
 # The audit log (gatehold/audit/log.py): one row per CloudTrail record, the record
-# itself as JSON text beside the columns lookups filter and order by.
+# itself as JSON text beside the columns lookups filter and order by. `seq` is the
+# order rows were stored in: the cursor followers (log.since) read new records by.
 audit_events = Table(
     "audit_events",
     metadata,
-    Column("event_id", String(36), primary_key=True),
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("event_id", String(36), nullable=False, unique=True),
     Column("account_id", String(12), nullable=False),
     Column("event_time", UtcDateTime(), nullable=False),
     Column("event_name", String(128), nullable=False),
@@ -465,6 +479,121 @@ audit_events = Table(
     Column("username", String(256), nullable=True),
     Column("access_key_id", String(128), nullable=True),
     Column("read_only", Boolean, nullable=False),
+    # LookupEvents' Resources: JSON [[type, name], ...] (NULL: none).
+    Column("resources", Text, nullable=True),
     Column("record", Text, nullable=False),
 )
 Index("ix_audit_events_time", audit_events.c.account_id, audit_events.c.event_time)
+# LookupEvents' single-valued attributes (EventName, EventSource, ReadOnly, Username,
+# AccessKeyId): one index each, in the lookup's order (account, value, newest first),
+# so a page of 50 out of millions is one index range scan on the events table itself.
+# Cheaper to write than a side-table row per attribute (one B-tree entry each, no
+# extra rows for the recorder to build), and every API call writes them.
+for _column in ("event_name", "event_source", "read_only", "username", "access_key_id"):
+    Index(
+        f"ix_audit_events_{_column}",
+        audit_events.c.account_id,
+        audit_events.c[_column],
+        audit_events.c.event_time,
+        audit_events.c.seq,
+    )
+del _column
+
+# LookupEvents' multi-valued attributes (ResourceType, ResourceName): one narrow row
+# per (record, attribute, value), written in the record's transaction. The primary
+# key is the lookup itself: account, attribute, value, newest first. On SQLite the
+# table is the primary key's B-tree alone (WITHOUT ROWID).
+audit_lookup = Table(
+    "audit_lookup",
+    metadata,
+    Column("account_id", String(12), primary_key=True),
+    Column("attribute", String(16), primary_key=True),
+    Column("value", String(512), primary_key=True),
+    Column("event_time", UtcDateTime(), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    sqlite_with_rowid=False,
+)
+Index("ix_audit_lookup_seq", audit_lookup.c.seq)
+
+# Root account recovery links (gatehold/console/recovery_tokens.py): one row per emailed
+# link, keyed by a hash of its token (the token itself is only in the email). `purpose`:
+# "password" (forgot password) or "mfa" (a lost MFA device, issued by the operator).
+recovery_tokens = Table(
+    "recovery_tokens",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("account_id", String(12), ForeignKey("accounts.account_id"), nullable=False),
+    Column("purpose", String(16), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+    # NULL: not used yet. Set once, by the request that uses the link (or a newer one).
+    Column("used_at", UtcDateTime(), nullable=True),
+)
+Index("ix_recovery_tokens_account", recovery_tokens.c.account_id, recovery_tokens.c.purpose)
+
+# Console sign-in attempts as the alarms see them (gatehold/alarms/history.py): who,
+# from where, and whether it worked; kept as long as the audit log's retention.
+signin_attempts = Table(
+    "signin_attempts",
+    metadata,
+    Column("attempt_id", Integer, primary_key=True, autoincrement=True),
+    Column("account_id", String(12), nullable=True),  # NULL: no such account
+    Column("principal", String(600), nullable=False),  # the lockout subject
+    Column("source_ip", String(64), nullable=False),
+    Column("country", String(8), nullable=True),
+    Column("latitude", Float, nullable=True),
+    Column("longitude", Float, nullable=True),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("success", Boolean, nullable=False),
+)
+Index("ix_signin_attempts_principal", signin_attempts.c.principal, signin_attempts.c.at)
+Index("ix_signin_attempts_address", signin_attempts.c.source_ip, signin_attempts.c.at)
+
+# WebAuthn challenges (gatehold/console/webauthn_challenges.py): at most one per
+# console session and purpose ("register" a security key, "authenticate" at the MFA
+# step), keyed by the session's token hash; deleted when used, whatever the outcome.
+webauthn_challenges = Table(
+    "console_webauthn_challenges",
+    metadata,
+    Column("session_hash", String(64), primary_key=True),
+    Column("purpose", String(16), primary_key=True),
+    Column("challenge", LargeBinary, nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+)
+Index("ix_webauthn_challenges_expiry", webauthn_challenges.c.expires_at)
+
+# CloudTrail trails (gatehold/audit/trails_store.py): where an account's records are
+# delivered as log files. `bucket` names a folder under the operator's trail root
+# (Settings.trail_root), standing in for the S3 bucket; `cursor` is the audit
+# log's seq up to which records have been delivered.
+trails = Table(
+    "trails",
+    metadata,
+    Column("account_id", String(12), ForeignKey("accounts.account_id"), primary_key=True),
+    Column("name", String(128), primary_key=True),
+    Column("home_region", String(32), nullable=False),
+    Column("bucket", String(63), nullable=False),
+    Column("key_prefix", String(200), nullable=True),
+    Column("include_global_events", Boolean, nullable=False),
+    Column("multi_region", Boolean, nullable=False),
+    Column("logging", Boolean, nullable=False),
+    Column("cursor", Integer, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("start_logging_at", UtcDateTime(), nullable=True),
+    Column("stop_logging_at", UtcDateTime(), nullable=True),
+    Column("delivery_attempt_at", UtcDateTime(), nullable=True),
+    Column("delivered_at", UtcDateTime(), nullable=True),
+    Column("delivery_error", Text, nullable=True),
+)
+
+# Access keys that were deleted (gatehold/store/access_keys.py): only the key ID and
+# whose it was, so a request signed with a deleted key can raise an alarm
+# (gatehold/alarms) instead of passing for an unknown key. No secret is kept.
+retired_access_keys = Table(
+    "retired_access_keys",
+    metadata,
+    Column("access_key_id", String(128), primary_key=True),
+    Column("account_id", String(12), nullable=False),
+    Column("user_name", String(64), nullable=True),  # NULL: the root user's key
+    Column("retired_at", UtcDateTime(), nullable=False),
+)

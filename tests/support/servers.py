@@ -39,10 +39,10 @@ class RunningServer:
         from botocore.config import Config
 
         key, secret = keys or self.admin_keys
+        kw.setdefault("region_name", "us-east-1")
         return boto3.client(
             service,
             endpoint_url=self.endpoint,
-            region_name="us-east-1",
             aws_access_key_id=key,
             aws_secret_access_key=secret,
             config=Config(retries={"max_attempts": 1}),

@@ -93,7 +93,7 @@ def update_access_key(call: Call, params: Params) -> Result:
 def delete_access_key(call: Call, params: Params) -> Result:
     target = authorize_user_or_caller(call, "iam:DeleteAccessKey", params.get("UserName"))
     key = _owned_key(call, target, params["AccessKeyId"])
-    access_keys.delete(call.db, key.access_key_id)
+    access_keys.delete(call.db, key.access_key_id, call.ctx.now)
     authorization_changed(call)
     return {}
 

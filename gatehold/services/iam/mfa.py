@@ -144,6 +144,18 @@ def list_mfa_device_tags(call: Call, params: Params) -> Result:
     return list_result("Tags", [tag_listing.tag_shape(r) for r in page.rows], page)
 
 
+def deactivate_mfa_device(call: Call, params: Params) -> Result:
+    """DeactivateMFADevice; a security key (kind u2f) is removed as well: it exists only
+    while assigned (AWS's console "Remove" on a FIDO key; it never appears in
+    ListVirtualMFADevices and cannot be enabled again by EnableMFADevice)."""
+    result = mfa_assign.deactivate_mfa_device(call, params)
+    device = mfa_devices.get(call.db, call.ctx.principal.account_id, params["SerialNumber"])
+    if device is not None and device.kind == mfa_devices.U2F:
+        tag_store.remove_all(call.db, MFA_TAGS, device.serial_number)
+        mfa_devices.delete(call.db, device.serial_number)
+    return result
+
+
 HANDLERS: dict[str, Handler] = {
     "CreateVirtualMFADevice": create_virtual_mfa_device,
     "ListVirtualMFADevices": list_virtual_mfa_devices,
@@ -152,4 +164,5 @@ HANDLERS: dict[str, Handler] = {
     "UntagMFADevice": untag_mfa_device,
     "ListMFADeviceTags": list_mfa_device_tags,
     **mfa_assign.HANDLERS,
+    "DeactivateMFADevice": deactivate_mfa_device,
 }

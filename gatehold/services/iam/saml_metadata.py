@@ -42,7 +42,7 @@ def _forbid(*_: object) -> None:
     raise MetadataError("DTDs and entity declarations are not allowed")
 
 
-def _refuse_dtd(document: bytes) -> None:
+def refuse_dtd(document: bytes) -> None:
     scanner = expat.ParserCreate()
     scanner.StartDoctypeDeclHandler = _forbid
     scanner.EntityDeclHandler = _forbid
@@ -79,7 +79,7 @@ def _signing_certificates(idp: ET.Element) -> tuple[x509.Certificate, ...]:
 
 def parse(document: str) -> SamlMetadata:
     raw = document.encode("utf-8")
-    _refuse_dtd(raw)
+    refuse_dtd(raw)
     try:
         root = ET.fromstring(raw)
     except ET.ParseError as exc:

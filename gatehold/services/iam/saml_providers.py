@@ -61,10 +61,10 @@ def _sealed_key(call: Call, pem: str) -> SamlPrivateKey:
         raise invalid_input("The private key is not a valid unencrypted PEM private key.") from exc
     assert call.box is not None
     key_id = _new_id()
-    return SamlPrivateKey(key_id, call.ctx.now, call.box.seal(pem.encode(), _key_aad(key_id)))
+    return SamlPrivateKey(key_id, call.ctx.now, call.box.seal(pem.encode(), key_aad(key_id)))
 
 
-def _key_aad(key_id: str) -> bytes:
+def key_aad(key_id: str) -> bytes:
     return b"saml_private_key:" + key_id.encode("ascii")
 
 
