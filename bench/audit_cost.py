@@ -53,16 +53,19 @@ from common import (
     ProcessSet,
     Server,
     SignedRequest,
+    add_server_options,
+    add_wait_quiet_option,
     bench_run,
     check_request,
     cpu_accounting,
     ensure_wrk,
     git_revision,
+    parse_checked,
     run_wrk,
     scratch_dir,
     sign_request,
-    start_embedded_postgres,
     start_gatehold,
+    store_url,
     wait_until_quiet,
     write_results,
 )
@@ -78,24 +81,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    p.add_argument("-t", "--threads", type=int, default=2, help="wrk threads (default 2)")
-    p.add_argument("-c", "--connections", type=int, default=16, help="wrk connections (default 16)")
-    p.add_argument("-d", "--duration", type=int, default=8, help="wrk seconds, 1..10 (default 8)")
+    add_server_options(p, duration=8)
     p.add_argument("--rounds", type=int, default=3, help="measurements per cell (default 3)")
-    p.add_argument("--workers", type=int, default=2, help="gatehold serve --workers (default 2)")
-    p.add_argument("--store", choices=["sqlite", "postgres"], default="sqlite")
     p.add_argument("--warmup", type=int, default=2, help="wrk warm-up seconds per cell (0: none)")
-    p.add_argument("--wait-quiet", type=float, default=0, metavar="SECONDS",
-                   help="before each measurement, wait up to this long for the machine to be "
-                        "under 15%% busy (default 0: do not wait)")
+    add_wait_quiet_option(p)
     p.add_argument("--enforce-target", action="store_true",
                    help=f"exit 2 if recording costs >= {TARGET_COST_PCT:.0f}%% of req/s")
-    p.add_argument("--keep", action="store_true", help="keep the temp dir (logs, data, scripts)")
-    args = p.parse_args(argv)
-    if not 1 <= args.duration <= 10:
-        p.error("--duration must be 1..10 seconds")
-    if args.connections < args.threads:
-        p.error("--connections must be >= --threads")
+    args = parse_checked(p, argv)
     if args.rounds < 1:
         p.error("--rounds must be >= 1")
     return args
@@ -129,11 +121,7 @@ def mixes(server: Server, sts_key: tuple[str, str]) -> dict[str, list[SignedRequ
 def prepare(server: Server) -> dict[str, list[SignedRequest]]:
     """The user the write mix tags and the admin's second key, then every request
     checked once."""
-    import boto3
-
-    iam = boto3.client("iam", endpoint_url=server.endpoint, region_name="us-east-1",
-                       aws_access_key_id=server.access_key,
-                       aws_secret_access_key=server.secret_key)
+    iam = server.client("iam")
     iam.create_user(UserName=TARGET_USER)
     key = iam.create_access_key()["AccessKey"]
     found = mixes(server, (key["AccessKeyId"], key["SecretAccessKey"]))
@@ -258,10 +246,8 @@ def main(argv: list[str] | None = None) -> int:
         servers: dict[str, Server] = {}
         scripts: dict[tuple[str, str], Path] = {}
         for setting, env in SETTINGS.items():
-            database_url = None
-            if args.store == "postgres":
-                database_url = stack.enter_context(
-                    start_embedded_postgres(work / f"pgdata-{setting}", f"gatehold_{setting}"))
+            database_url = store_url(
+                stack, args.store, work / f"pgdata-{setting}", f"gatehold_{setting}")
             print(f"[{setting}] init + serve --workers {args.workers} ({args.store}) ...",
                   flush=True)
             server = start_gatehold(procs, work / setting, workers=args.workers,

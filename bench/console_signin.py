@@ -51,11 +51,14 @@ from common import (
     BenchError,
     ProcessSet,
     Server,
+    add_server_options,
+    add_wait_quiet_option,
     bench_run,
     check_request,
     cpu_accounting,
     ensure_wrk,
     git_revision,
+    parse_checked,
     run_wrk,
     scratch_dir,
     sign_request,
@@ -76,23 +79,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     p.add_argument("-n", "--clients", type=int, default=8, help="parallel sign-in clients (8)")
-    p.add_argument("-d", "--duration", type=int, default=8, help="seconds per phase, 1..10 (8)")
-    p.add_argument("-c", "--connections", type=int, default=4, help="wrk connections (4)")
-    p.add_argument("--workers", type=int, default=2, help="gatehold serve --workers (2)")
-    p.add_argument("--store", choices=["sqlite", "postgres"], default="sqlite")
-    p.add_argument(
-        "--wait-quiet",
-        type=float,
-        default=0,
-        metavar="SECONDS",
-        help="wait up to this long for the machine to be under 15%% busy first",
+    # No -t: wrk here runs one thread per sign-in phase.
+    add_server_options(
+        p, duration=8, connections=4, threads=False, duration_help="seconds per phase"
     )
+    add_wait_quiet_option(p)
     p.add_argument("--no-install", action="store_true", help="do not install wrk; fail instead")
-    p.add_argument("--keep", action="store_true", help="keep the temp dir (logs, data)")
-    args = p.parse_args(argv)
-    if not 1 <= args.duration <= 10:
-        p.error("--duration must be 1..10 seconds")
-    return args
+    return parse_checked(p, argv)
 
 
 # --------------------------------------------------------------------------- sign-in clients
@@ -190,17 +183,7 @@ class Storm:
 
 
 def make_users(server: Server, n: int) -> list[str]:
-    import boto3
-    from botocore.config import Config
-
-    iam = boto3.client(
-        "iam",
-        endpoint_url=server.endpoint,
-        region_name="us-east-1",
-        aws_access_key_id=server.access_key,
-        aws_secret_access_key=server.secret_key,
-        config=Config(retries={"max_attempts": 1}),
-    )
+    iam = server.client("iam", retries={"max_attempts": 1})
     names = [f"bench-signin-{i}" for i in range(n)]
     for name in names:
         iam.create_user(UserName=name)

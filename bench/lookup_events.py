@@ -42,8 +42,8 @@ from common import (
     bench_run,
     git_revision,
     scratch_dir,
-    start_embedded_postgres,
     start_gatehold,
+    store_url,
     write_results,
 )
 from sqlalchemy import text
@@ -172,18 +172,13 @@ def main() -> int:
     ap.add_argument("--keep", action="store_true")
     args = ap.parse_args()
 
-    import boto3
-    from botocore.config import Config
-
     work = scratch_dir("gh-bench-lookup-")
     with (
         bench_run("lookup_events", work, args.keep) as outcome,
         contextlib.ExitStack() as stack,  # PostgreSQL, if any: stopped after gatehold
         ProcessSet() as procs,
     ):
-        url = None
-        if args.store == "postgres":
-            url = stack.enter_context(start_embedded_postgres(work / "pg"))
+        url = store_url(stack, args.store, work / "pg")
         server = start_gatehold(procs, work / "data", workers=1, database_url=url)
         account = str(server.info["account_id"])
         store = Store.open(url or sqlite_url(work / "data"))
@@ -193,14 +188,7 @@ def main() -> int:
         finally:
             store.dispose()
         print(f"seeded in {seconds:.0f}s")
-        ct = boto3.client(
-            "cloudtrail",
-            endpoint_url=server.endpoint,
-            region_name="us-east-1",
-            aws_access_key_id=server.access_key,
-            aws_secret_access_key=server.secret_key,
-            config=Config(retries={"max_attempts": 1}),
-        )
+        ct = server.client("cloudtrail", retries={"max_attempts": 1})
 
         def by(key: str, value: str, **kw: Any) -> Any:
             return lambda: ct.lookup_events(

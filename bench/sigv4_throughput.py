@@ -32,6 +32,8 @@ from common import (
     BenchError,
     ProcessSet,
     Server,
+    add_server_options,
+    add_wait_quiet_option,
     bench_run,
     check_request,
     cpu_accounting,
@@ -39,12 +41,13 @@ from common import (
     ensure_wrk,
     git_revision,
     moto_version,
+    parse_checked,
     run_wrk,
     scratch_dir,
     sign_request,
-    start_embedded_postgres,
     start_gatehold,
     start_moto,
+    store_url,
     wait_until_quiet,
     write_results,
     write_wrk_script,
@@ -59,25 +62,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    p.add_argument("-t", "--threads", type=int, default=2, help="wrk threads (default 2)")
-    p.add_argument("-c", "--connections", type=int, default=16, help="wrk connections (default 16)")
-    p.add_argument("-d", "--duration", type=int, default=10, help="wrk seconds, 1..10 (default 10)")
-    p.add_argument("--workers", type=int, default=2, help="gatehold serve --workers (default 2)")
-    p.add_argument(
-        "--store",
-        choices=["sqlite", "postgres"],
-        default="sqlite",
-        help="gatehold's store: SQLite in a temp dir, or an embedded PostgreSQL",
-    )
+    add_server_options(p, duration=10)
     p.add_argument(
         "--warmup",
         type=int,
         default=2,
         help="seconds of wrk warm-up per server before measuring (0: none)",
     )
-    p.add_argument("--wait-quiet", type=float, default=0, metavar="SECONDS",
-                   help="before each measurement, wait up to this long for the machine to be "
-                        "under 15%% busy (other work skews the figures; default 0: do not wait)")
+    add_wait_quiet_option(p)
     p.add_argument("--skip-moto", action="store_true", help="measure gatehold only")
     p.add_argument("--skip-gatehold", action="store_true", help="measure moto only")
     p.add_argument(
@@ -90,13 +82,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help=f"exit 2 unless gatehold does >= {TARGET_RPS:.0f} req/s with p99 < {TARGET_P99_MS:.0f} ms",
     )
-    p.add_argument("--keep", action="store_true", help="keep the temp dir (logs, data, wrk script)")
-    args = p.parse_args(argv)
-    if not 1 <= args.duration <= 10:
-        p.error("--duration must be 1..10 seconds")
-    if args.connections < args.threads:
-        p.error("--connections must be >= --threads")
-    return args
+    return parse_checked(p, argv)
 
 
 def measure(server: Server, work: Path, args: argparse.Namespace) -> dict[str, Any]:
@@ -209,9 +195,7 @@ def main(argv: list[str] | None = None) -> int:
         # servers (ProcessSet) stop before the PostgreSQL they use (ExitStack)
         with contextlib.ExitStack() as stack, ProcessSet() as procs:
             if not args.skip_gatehold:
-                database_url = None
-                if args.store == "postgres":
-                    database_url = stack.enter_context(start_embedded_postgres(work / "pgdata"))
+                database_url = store_url(stack, args.store, work / "pgdata")
                 print(
                     f"[gatehold] init + serve --workers {args.workers} ({args.store}) ...",
                     flush=True,

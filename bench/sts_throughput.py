@@ -47,16 +47,18 @@ from common import (
     ProcessSet,
     Server,
     SignedRequest,
+    add_server_options,
     bench_run,
     check_request,
     cpu_accounting,
     ensure_wrk,
     git_revision,
+    parse_checked,
     run_wrk,
     scratch_dir,
     sign_request,
-    start_embedded_postgres,
     start_gatehold,
+    store_url,
     write_results,
     write_wrk_script,
 )
@@ -67,32 +69,17 @@ RESULT_NAME = "sts_throughput"
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("-t", "--threads", type=int, default=2, help="wrk threads (default 2)")
-    p.add_argument("-c", "--connections", type=int, default=16, help="wrk connections (default 16)")
-    p.add_argument("-d", "--duration", type=int, default=10, help="wrk seconds, 1..10 (default 10)")
-    p.add_argument("--workers", type=int, default=2, help="gatehold serve --workers (default 2)")
-    p.add_argument("--store", choices=["sqlite", "postgres"], default="sqlite",
-                   help="gatehold's store: SQLite in a temp dir, or an embedded PostgreSQL")
+    add_server_options(p, duration=10)
     p.add_argument("--warmup", type=int, default=2, help="seconds of wrk warm-up per request")
     p.add_argument("--no-install", action="store_true", help="do not install wrk; fail instead")
-    p.add_argument("--keep", action="store_true", help="keep the temp dir (logs, data, scripts)")
-    args = p.parse_args(argv)
-    if not 1 <= args.duration <= 10:
-        p.error("--duration must be 1..10 seconds")
-    if args.connections < args.threads:
-        p.error("--connections must be >= --threads")
-    return args
+    return parse_checked(p, argv)
 
 
 def _role_trusting_admin(gh: Server) -> str:
-    import boto3
-
-    common = {"endpoint_url": gh.endpoint, "region_name": "us-east-1",
-              "aws_access_key_id": gh.access_key, "aws_secret_access_key": gh.secret_key}
-    admin_arn = boto3.client("sts", **common).get_caller_identity()["Arn"]
+    admin_arn = gh.client("sts").get_caller_identity()["Arn"]
     trust = {"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Principal": {"AWS": admin_arn}, "Action": "sts:AssumeRole"}]}
-    role = boto3.client("iam", **common).create_role(
+    role = gh.client("iam").create_role(
         RoleName="bench-role", AssumeRolePolicyDocument=json.dumps(trust))["Role"]
     return str(role["Arn"])
 
@@ -103,10 +90,7 @@ def _assume_role_body(role_arn: str) -> str:
 
 
 def _temporary_credentials(gh: Server, role_arn: str) -> dict[str, str]:
-    import boto3
-
-    sts = boto3.client("sts", endpoint_url=gh.endpoint, region_name="us-east-1",
-                       aws_access_key_id=gh.access_key, aws_secret_access_key=gh.secret_key)
+    sts = gh.client("sts")
     creds: dict[str, str] = sts.assume_role(RoleArn=role_arn, RoleSessionName="bench")["Credentials"]
     return creds
 
@@ -183,9 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[dict[str, Any]] = []
     with bench_run("sts_throughput", work, args.keep) as run:
         with contextlib.ExitStack() as stack, ProcessSet() as procs:
-            database_url = None
-            if args.store == "postgres":
-                database_url = stack.enter_context(start_embedded_postgres(work / "pgdata"))
+            database_url = store_url(stack, args.store, work / "pgdata")
             print(f"[gatehold] init + serve --workers {args.workers} ({args.store}) ...", flush=True)
             gh = start_gatehold(procs, work / "gatehold", workers=args.workers,
                                 database_url=database_url)

@@ -123,11 +123,14 @@ class GateholdApp:
 
 
     def _flushing_at_shutdown(self, receive: Receive) -> Receive:
-        """`receive`, but the audit's batched records are stored before the lifespan
-        shutdown message is passed on: a clean shutdown loses no record."""
+        """`receive`, but the trails' delivery starts with the lifespan startup, and
+        stops and the audit's batched records are stored before the lifespan shutdown
+        message is passed on: a clean shutdown loses no record."""
 
         async def wrapped() -> Any:
             message = await receive()
+            if message.get("type") == "lifespan.startup" and self.deliverer is not None:
+                self.deliverer.start()  # started with the server, stopped with it
             if message.get("type") == "lifespan.shutdown":
                 if self.deliverer is not None:
                     self.deliverer.stop()
@@ -171,7 +174,6 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> GateholdApp
                  recorder=recorder, alarms=alarms)
     human = console_app(settings, store, box, api.clock, api.enforcer, alarms)
     deliverer = Deliverer(store, api.clock, settings.trails_folder, settings.trail_delivery_seconds)
-    deliverer.start()
     return GateholdApp(api, human, deliverer)
 
 

@@ -17,6 +17,12 @@ def _env(name: str) -> str | None:
     return os.environ.get(name) or None
 
 
+def _int_env(name: str, default: int) -> int:
+    """GATEHOLD_<name> as a whole number, else `default`."""
+    value = _env(f"GATEHOLD_{name}")
+    return int(value) if value else default
+
+
 def default_data_dir() -> Path:
     """$GATEHOLD_DATA_DIR, else ~/.local/share/gatehold."""
     env = os.environ.get("GATEHOLD_DATA_DIR")
@@ -78,10 +84,16 @@ class Settings:
     # JSON POST per finding; GATEHOLD_ALARM_EMAIL: a mail through smtp_* or the
     # outbox), and a MaxMind-format database (GATEHOLD_GEOIP_DATABASE, e.g.
     # GeoLite2-City.mmdb) for the country and impossible-travel alarms.
-    alarm_window_minutes: int = 15
-    alarm_failures_per_user: int = 5
-    alarm_failures_per_address: int = 20
-    alarm_sprayed_users: int = 5
+    # GATEHOLD_ALARM_WINDOW_MINUTES, _FAILURES_PER_USER, _FAILURES_PER_ADDRESS,
+    # _SPRAYED_USERS set the thresholds from the environment.
+    alarm_window_minutes: int = field(default_factory=lambda: _int_env("ALARM_WINDOW_MINUTES", 15))
+    alarm_failures_per_user: int = field(
+        default_factory=lambda: _int_env("ALARM_FAILURES_PER_USER", 5)
+    )
+    alarm_failures_per_address: int = field(
+        default_factory=lambda: _int_env("ALARM_FAILURES_PER_ADDRESS", 20)
+    )
+    alarm_sprayed_users: int = field(default_factory=lambda: _int_env("ALARM_SPRAYED_USERS", 5))
     alarm_disabled: str = field(default_factory=lambda: _env("GATEHOLD_ALARM_DISABLED") or "")
     alarm_webhook_url: str | None = field(
         default_factory=lambda: _env("GATEHOLD_ALARM_WEBHOOK_URL")

@@ -19,6 +19,13 @@ events that step means (CloudTrail UG, "AWS Management Console sign-in events"):
 - forced password change: the iam ChangePassword call's AwsApiCall record
   (flow._change_password records it, as a console-made call).
 - sign-out: nothing. CloudTrail documents no sign-out event for the console.
+- switch role: SwitchRole and ExitRole, as the role session (userIdentity
+  AssumedRole), SwitchRole with additionalEventData.SwitchFrom (the user's ARN).
+  Console role sessions are not renewed (they end with their credentials), so
+  there is no RenewRole.
+- root's password: PasswordUpdated (its own change), PasswordRecoveryRequested /
+  PasswordRecoveryCompleted (the emailed link); the lost-MFA path, gatehold's own,
+  MFARecoveryRequested / MFARecoveryCompleted (account_event).
 
 Attempts while locked are logged as failures like any other: the log says what
 was tried even when the answer did not.
@@ -35,6 +42,7 @@ from gatehold.audit import log, records
 from gatehold.audit.recorder import Recorder
 from gatehold.audit.records import SignIn, SignInSubject
 from gatehold.console import lockout, lockout_store
+from gatehold.context import Principal
 from gatehold.store import mfa_devices, users
 from gatehold.store.records import Account, User
 
@@ -263,3 +271,41 @@ def unlocked(
         service_details={UNLOCK_EVENT: "Unlocked"},
     )
     log.append(db, [records.sign_in(event)])
+
+
+SWITCH_ROLE = "SwitchRole"
+EXIT_ROLE = "ExitRole"
+
+
+def role_switch(
+    db: Connection,
+    recorder: Recorder,
+    *,
+    name: str,
+    role: Principal,
+    user_arn: str,
+    now: datetime,
+    source_ip: str,
+    user_agent: str,
+    redirect_to: str = CONSOLE_HOME,
+) -> None:
+    """SwitchRole (the console now acts as `role`) or ExitRole (it stops): the role
+    session's identity, where the console goes next, and for SwitchRole the identity
+    it switched from (CloudTrail UG, console sign-in events)."""
+    if not recorder.enabled:
+        return
+    additional: records.Record = {"RedirectTo": redirect_to}
+    if name == SWITCH_ROLE:
+        additional = {"SwitchFrom": user_arn, **additional}
+    event = SignIn(
+        name,
+        SignInSubject(role.account_id),
+        now,
+        source_ip,
+        user_agent,
+        success=True,
+        additional=additional,
+    )
+    record = records.sign_in(event)
+    record["userIdentity"] = records.user_identity(role)
+    recorder.write(db, [record], times=[now])

@@ -128,6 +128,20 @@ def invoke_all(
         raise answered from None
 
 
+def audit_of(
+    c: Console,
+    session: sessions.Session,
+    service: str,
+    operation: str,
+    params: dict[str, Any],
+    peer: Peer,
+) -> RequestAudit:
+    """The audit of a console action that is an API operation in AWS but has no
+    handler here (root's EnableMFADevice: IAM's API cannot name root), recorded
+    as the API records it: `succeeded(db, result)` in the change's transaction."""
+    return _audit(c, context(c, session, service, operation, peer), params)
+
+
 def _audit(c: Console, ctx: RequestContext, params: dict[str, Any]) -> RequestAudit:
     audit = RequestAudit(recorder_for(c.store), from_console=True)
     audit.begin(ctx)

@@ -8,12 +8,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from gatehold.console import admin_user_access, sessions
-from gatehold.console.admin_common import Pages, done, error_text, notice, q
+from gatehold.console import sessions
+from gatehold.console.admin_common import EntityPages, done, error_text, notice, q
 from gatehold.errors import AwsError
 
 
-class GroupPages(Pages):
+class GroupPages(EntityPages):
+    BASE = "/console/iam/groups"
+    NAME = "GroupName"
+
     async def index(self, request: Request) -> Response:
         session = await self.w.signed_in(request)
         if isinstance(session, Response):
@@ -47,15 +50,9 @@ class GroupPages(Pages):
                 notice=None,
                 group_name=name,
             )
-        return done(f"/console/iam/groups/{q(name)}", "group-created")
+        return done(f"{self.BASE}/{q(name)}", "group-created")
 
-    async def show(self, request: Request) -> Response:
-        session = await self.w.signed_in(request)
-        if isinstance(session, Response):
-            return session
-        return await self._page(request, session, notice=notice(request))
-
-    async def _page(
+    async def entity_page(
         self, request: Request, session: sessions.Session, status: int = 200, **values: Any
     ) -> Response:
         name = request.path_params["name"]
@@ -77,59 +74,27 @@ class GroupPages(Pages):
             **values,
         )
 
-    async def _change(
-        self, request: Request, operation: str, fields: dict[str, str], key: str
-    ) -> Response:
-        posted = await self.posted(request)
-        if isinstance(posted, Response):
-            return posted
-        name = request.path_params["name"]
-        params = {"GroupName": name}
-        params.update({p: posted.form.get(f, "").strip() for p, f in fields.items()})
-        try:
-            if operation == "AttachGroupPolicy":
-                params["PolicyArn"] = await self.w.run(
-                    admin_user_access.policy_arn, self.c, posted.session, params["PolicyArn"]
-                )
-            await self.call(request, posted.session, operation, params)
-        except AwsError as err:
-            return await self._page(request, posted.session, err.status, error=error_text(err))
-        if operation == "DeleteGroup":
-            return done("/console/iam/groups", key)
-        return done(f"/console/iam/groups/{q(name)}", key)
-
-    async def add_member(self, request: Request) -> Response:
-        return await self._change(
-            request, "AddUserToGroup", {"UserName": "user_name"}, "member-added"
-        )
-
-    async def remove_member(self, request: Request) -> Response:
-        return await self._change(
-            request, "RemoveUserFromGroup", {"UserName": "user_name"}, "member-removed"
-        )
-
-    async def attach(self, request: Request) -> Response:
-        return await self._change(
-            request, "AttachGroupPolicy", {"PolicyArn": "policy"}, "policy-attached"
-        )
-
-    async def detach(self, request: Request) -> Response:
-        return await self._change(
-            request, "DetachGroupPolicy", {"PolicyArn": "policy_arn"}, "policy-detached"
-        )
-
-    async def delete(self, request: Request) -> Response:
-        return await self._change(request, "DeleteGroup", {}, "group-deleted")
+    def field(self, form: dict[str, str], name: str) -> str:
+        # The group's forms take typed names (a user to add): stray spaces are not part of them.
+        return form.get(name, "").strip()
 
     def routes(self) -> list[Route]:
-        base = "/console/iam/groups"
+        base = self.BASE
+        member = {"UserName": "user_name"}
         return [
             Route(base, self.index, methods=["GET"]),
             Route(base, self.create, methods=["POST"]),
             Route(base + "/{name}", self.show, methods=["GET"]),
-            Route(base + "/{name}/members/add", self.add_member, methods=["POST"]),
-            Route(base + "/{name}/members/remove", self.remove_member, methods=["POST"]),
-            Route(base + "/{name}/policies/attach", self.attach, methods=["POST"]),
-            Route(base + "/{name}/policies/detach", self.detach, methods=["POST"]),
-            Route(base + "/{name}/delete", self.delete, methods=["POST"]),
+            self.form_route("/members/add", "AddUserToGroup", member, "member-added"),
+            self.form_route("/members/remove", "RemoveUserFromGroup", member, "member-removed"),
+            self.form_route(
+                "/policies/attach", "AttachGroupPolicy", {"PolicyArn": "policy"}, "policy-attached"
+            ),
+            self.form_route(
+                "/policies/detach",
+                "DetachGroupPolicy",
+                {"PolicyArn": "policy_arn"},
+                "policy-detached",
+            ),
+            self.form_route("/delete", "DeleteGroup", {}, "group-deleted", then=base),
         ]

@@ -10,19 +10,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from gatehold.console import actions, admin_user_access, sessions
+from gatehold.console import actions, sessions
 from gatehold.console.admin_common import (
-    Pages,
+    EntityPages,
     document_error,
     document_text,
     done,
-    notice,
     q,
 )
 from gatehold.console.flow import Console
 from gatehold.errors import AwsError
-
-PAGE_SIZE = 50
 
 
 def default_trust_policy(c: Console, session: sessions.Session) -> str:
@@ -42,25 +39,12 @@ def default_trust_policy(c: Console, session: sessions.Session) -> str:
     return json.dumps(doc, indent=2)
 
 
-class RolePages(Pages):
+class RolePages(EntityPages):
+    BASE = "/console/iam/roles"
+    NAME = "RoleName"
+
     async def index(self, request: Request) -> Response:
-        session = await self.w.signed_in(request)
-        if isinstance(session, Response):
-            return session
-        params: dict[str, Any] = {"MaxItems": PAGE_SIZE}
-        if request.query_params.get("marker"):
-            params["Marker"] = request.query_params["marker"]
-        result, error = await self.attempt(request, session, "ListRoles", params)
-        truncated = bool(result and result.get("IsTruncated"))
-        return self.w.page(
-            request,
-            "admin_roles.html",
-            title="Roles",
-            roles=(result or {}).get("Roles", []),
-            next_marker=result.get("Marker") if result and truncated else None,
-            error=error,
-            notice=notice(request),
-        )
+        return await self.list_page(request, "ListRoles", "Roles", "admin_roles.html", "Roles")
 
     async def new(self, request: Request) -> Response:
         session = await self.w.signed_in(request)
@@ -87,12 +71,7 @@ class RolePages(Pages):
                 params["MaxSessionDuration"] = int(f["max_session_duration"])
             await self.call(request, posted.session, "CreateRole", params)
         except (AwsError, ValueError) as err:
-            message = (
-                document_error(err, params["AssumeRolePolicyDocument"])
-                if isinstance(err, AwsError)
-                else _not_a_number()
-            )
-            status = err.status if isinstance(err, AwsError) else 400
+            message, status = _refusal(err, params["AssumeRolePolicyDocument"])
             return self.w.page(
                 request,
                 "admin_role_new.html",
@@ -101,15 +80,9 @@ class RolePages(Pages):
                 form=f,
                 error=message,
             )
-        return done(f"/console/iam/roles/{q(name)}", "role-created")
+        return done(f"{self.BASE}/{q(name)}", "role-created")
 
-    async def show(self, request: Request) -> Response:
-        session = await self.w.signed_in(request)
-        if isinstance(session, Response):
-            return session
-        return await self._page(request, session, notice=notice(request))
-
-    async def _page(
+    async def entity_page(
         self, request: Request, session: sessions.Session, status: int = 200, **values: Any
     ) -> Response:
         name = request.path_params["name"]
@@ -131,83 +104,54 @@ class RolePages(Pages):
             **values,
         )
 
-    async def _change(
-        self, request: Request, operation: str, fields: dict[str, str], key: str
-    ) -> Response:
-        posted = await self.posted(request)
-        if isinstance(posted, Response):
-            return posted
-        name = request.path_params["name"]
-        params: dict[str, Any] = {"RoleName": name}
-        params.update({p: posted.form.get(f, "") for p, f in fields.items()})
-        values: dict[str, Any] = {}
+    def prepare(self, operation: str, params: dict[str, Any]) -> None:
+        if operation == "UpdateRole":
+            params["MaxSessionDuration"] = int(params["MaxSessionDuration"])
+
+    def refusal(self, err: AwsError | ValueError, params: dict[str, Any]) -> tuple[str, int]:
+        return _refusal(err, params.get("PolicyDocument", ""))
+
+    def kept(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
         if operation == "UpdateAssumeRolePolicy":
-            values["trust_policy"] = params["PolicyDocument"]  # kept in the editor on error
-        try:
-            if operation == "AttachRolePolicy":
-                params["PolicyArn"] = await self.w.run(
-                    admin_user_access.policy_arn, self.c, posted.session, params["PolicyArn"]
-                )
-            if operation == "UpdateRole":
-                params["MaxSessionDuration"] = int(params["MaxSessionDuration"])
-            await self.call(request, posted.session, operation, params)
-        except (AwsError, ValueError) as err:
-            message = (
-                document_error(err, params.get("PolicyDocument", ""))
-                if isinstance(err, AwsError)
-                else _not_a_number()
-            )
-            status = err.status if isinstance(err, AwsError) else 400
-            return await self._page(request, posted.session, status, error=message, **values)
-        if operation == "DeleteRole":
-            return done("/console/iam/roles", key)
-        return done(f"/console/iam/roles/{q(name)}", key)
-
-    async def update_trust(self, request: Request) -> Response:
-        return await self._change(
-            request,
-            "UpdateAssumeRolePolicy",
-            {"PolicyDocument": "trust_policy"},
-            "trust-updated",
-        )
-
-    async def update_duration(self, request: Request) -> Response:
-        return await self._change(
-            request,
-            "UpdateRole",
-            {"MaxSessionDuration": "max_session_duration"},
-            "role-updated",
-        )
-
-    async def attach(self, request: Request) -> Response:
-        return await self._change(
-            request, "AttachRolePolicy", {"PolicyArn": "policy"}, "policy-attached"
-        )
-
-    async def detach(self, request: Request) -> Response:
-        return await self._change(
-            request, "DetachRolePolicy", {"PolicyArn": "policy_arn"}, "policy-detached"
-        )
-
-    async def delete(self, request: Request) -> Response:
-        return await self._change(request, "DeleteRole", {}, "role-deleted")
+            return {"trust_policy": params["PolicyDocument"]}  # kept in the editor
+        return {}
 
     def routes(self) -> list[Route]:
-        base = "/console/iam/roles"
+        base = self.BASE
         return [
             Route(base, self.index, methods=["GET"]),
             Route("/console/iam/create-role", self.new, methods=["GET"]),
             Route("/console/iam/create-role", self.create, methods=["POST"]),
             Route(base + "/{name}", self.show, methods=["GET"]),
-            Route(base + "/{name}/trust-policy", self.update_trust, methods=["POST"]),
-            Route(base + "/{name}/session-duration", self.update_duration, methods=["POST"]),
-            Route(base + "/{name}/policies/attach", self.attach, methods=["POST"]),
-            Route(base + "/{name}/policies/detach", self.detach, methods=["POST"]),
-            Route(base + "/{name}/delete", self.delete, methods=["POST"]),
+            self.form_route(
+                "/trust-policy",
+                "UpdateAssumeRolePolicy",
+                {"PolicyDocument": "trust_policy"},
+                "trust-updated",
+            ),
+            self.form_route(
+                "/session-duration",
+                "UpdateRole",
+                {"MaxSessionDuration": "max_session_duration"},
+                "role-updated",
+            ),
+            self.form_route(
+                "/policies/attach", "AttachRolePolicy", {"PolicyArn": "policy"}, "policy-attached"
+            ),
+            self.form_route(
+                "/policies/detach",
+                "DetachRolePolicy",
+                {"PolicyArn": "policy_arn"},
+                "policy-detached",
+            ),
+            self.form_route("/delete", "DeleteRole", {}, "role-deleted", then=base),
         ]
 
 
-def _not_a_number() -> str:
-    # What the API itself answers when MaxSessionDuration is not an integer (the query
-    # protocol's parse error), said for the form field.
-    return "Maximum session duration must be a whole number of seconds (3600 to 43200)."
+def _refusal(err: AwsError | ValueError, document: str) -> tuple[str, int]:
+    """AWS's refusal (of the policy `document`, if that is what it refuses), or a
+    maximum session duration that is not a number: what the API itself refuses (the
+    query protocol's parse error), said for the form field."""
+    if isinstance(err, AwsError):
+        return document_error(err, document), err.status
+    return "Maximum session duration must be a whole number of seconds (3600 to 43200).", 400

@@ -153,4 +153,4 @@ def unlock(c: Console, session: sessions.Session, peer: Peer, user_name: str) ->
     with c.store.transaction() as db:
         ctx = actions.context(c, session, "iam", "UpdateLoginProfile", peer)
         user = authorize_user(Call(ctx, db, c.enforcer, c.box), "iam:UpdateLoginProfile", user_name)
-        return flow.unlock(db, user.account_id, user.user_name)
+        return flow.unlock(db, user.account_id, user.user_name, by=ctx.principal.arn, now=ctx.now)

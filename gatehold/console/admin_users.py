@@ -1,6 +1,6 @@
 """Users: the list, creating one, and the user's page with what hangs off the user.
 
-Every read and change is an IAM operation through actions.invoke (admin_common.Pages);
+Every read and change is an IAM operation through actions.invoke (web.Pages);
 what is not an IAM operation (console passwords generated here, the Unlock button)
 is in admin_user_access.py. Deleting a user with dependents is admin_user_delete.py.
 """
@@ -14,32 +14,17 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from gatehold.console import admin_user_access, admin_user_delete, sessions
-from gatehold.console.admin_common import Pages, checked, done, error_text, notice, peer, q
+from gatehold.console.admin_common import EntityPages, checked, done, error_text, q
+from gatehold.console.web import peer
 from gatehold.errors import AwsError
 
-PAGE_SIZE = 50
 
+class UserPages(EntityPages):
+    BASE = "/console/iam/users"
+    NAME = "UserName"
 
-class UserPages(Pages):
     async def index(self, request: Request) -> Response:
-        session = await self.w.signed_in(request)
-        if isinstance(session, Response):
-            return session
-        params: dict[str, Any] = {"MaxItems": PAGE_SIZE}
-        if request.query_params.get("marker"):
-            params["Marker"] = request.query_params["marker"]
-        result, error = await self.attempt(request, session, "ListUsers", params)
-        return self.w.page(
-            request,
-            "admin_users.html",
-            title="Users",
-            users=(result or {}).get("Users", []),
-            next_marker=(result or {}).get("Marker")
-            if result and result.get("IsTruncated")
-            else None,
-            error=error,
-            notice=notice(request),
-        )
+        return await self.list_page(request, "ListUsers", "Users", "admin_users.html", "Users")
 
     async def new(self, request: Request) -> Response:
         session = await self.w.signed_in(request)
@@ -71,7 +56,7 @@ class UserPages(Pages):
             return self._create_form(request, err.status, form=form, error=error_text(err))
         if generated is not None:
             return self.password_shown(request, name, generated)
-        return done(f"/console/iam/users/{q(name)}", "user-created")
+        return done(f"{self.BASE}/{q(name)}", "user-created")
 
     def password_shown(self, request: Request, name: str, password: str) -> Response:
         # Not a 303: a generated password is shown once, in the answer to the POST that
@@ -84,21 +69,10 @@ class UserPages(Pages):
             password=password,
         )
 
-    async def show(self, request: Request) -> Response:
-        session = await self.w.signed_in(request)
-        if isinstance(session, Response):
-            return session
-        name = request.path_params["name"]
-        return await self._user_page(request, session, name, notice=notice(request))
-
-    async def _user_page(
-        self,
-        request: Request,
-        session: sessions.Session,
-        name: str,
-        status: int = 200,
-        **values: Any,
+    async def entity_page(
+        self, request: Request, session: sessions.Session, status: int = 200, **values: Any
     ) -> Response:
+        name = request.path_params["name"]
         try:
             user = (await self.call(request, session, "GetUser", {"UserName": name}))["User"]
         except AwsError as err:
@@ -127,52 +101,6 @@ class UserPages(Pages):
             **values,
         )
 
-    async def _change(
-        self, request: Request, operation: str, fields: dict[str, str], key: str
-    ) -> Response:
-        """One form on the user's page: an operation on the user with the form's
-        `fields` (parameter: form field), then back to the page."""
-        posted = await self.posted(request)
-        if isinstance(posted, Response):
-            return posted
-        name = request.path_params["name"]
-        params = {"UserName": name}
-        params.update({p: posted.form.get(f, "") for p, f in fields.items()})
-        try:
-            if operation == "AttachUserPolicy":
-                params["PolicyArn"] = await self.w.run(
-                    admin_user_access.policy_arn, self.c, posted.session, params["PolicyArn"]
-                )
-            await self.call(request, posted.session, operation, params)
-        except AwsError as err:
-            return await self._user_page(
-                request, posted.session, name, err.status, error=error_text(err)
-            )
-        return done(f"/console/iam/users/{q(name)}", key)
-
-    async def add_group(self, request: Request) -> Response:
-        fields = {"GroupName": "group_name"}
-        return await self._change(request, "AddUserToGroup", fields, "group-added")
-
-    async def remove_group(self, request: Request) -> Response:
-        fields = {"GroupName": "group_name"}
-        return await self._change(request, "RemoveUserFromGroup", fields, "group-removed")
-
-    async def attach(self, request: Request) -> Response:
-        fields = {"PolicyArn": "policy"}
-        return await self._change(request, "AttachUserPolicy", fields, "policy-attached")
-
-    async def detach(self, request: Request) -> Response:
-        fields = {"PolicyArn": "policy_arn"}
-        return await self._change(request, "DetachUserPolicy", fields, "policy-detached")
-
-    async def deactivate_mfa(self, request: Request) -> Response:
-        fields = {"SerialNumber": "serial_number"}
-        return await self._change(request, "DeactivateMFADevice", fields, "mfa-deactivated")
-
-    async def remove_password(self, request: Request) -> Response:
-        return await self._change(request, "DeleteLoginProfile", {}, "password-removed")
-
     async def set_password(self, request: Request) -> Response:
         posted = await self.posted(request)
         if isinstance(posted, Response):
@@ -190,12 +118,10 @@ class UserPages(Pages):
                 posted.form,
             )
         except AwsError as err:
-            return await self._user_page(
-                request, posted.session, name, err.status, error=error_text(err)
-            )
+            return await self.refused(request, posted.session, err)
         if generated is not None:
             return self.password_shown(request, name, generated)
-        return done(f"/console/iam/users/{q(name)}", "password-set")
+        return done(self.path(request), "password-set")
 
     async def delete(self, request: Request) -> Response:
         posted = await self.posted(request)
@@ -212,10 +138,8 @@ class UserPages(Pages):
                 checked(posted.form, "with_dependents"),
             )
         except AwsError as err:
-            return await self._user_page(
-                request, posted.session, name, err.status, error=error_text(err)
-            )
-        return done("/console/iam/users", "user-deleted")
+            return await self.refused(request, posted.session, err)
+        return done(self.BASE, "user-deleted")
 
     async def unlock(self, request: Request) -> Response:
         posted = await self.posted(request)
@@ -225,25 +149,36 @@ class UserPages(Pages):
         try:
             await self.w.run(admin_user_access.unlock, self.c, posted.session, peer(request), name)
         except AwsError as err:
-            return await self._user_page(
-                request, posted.session, name, err.status, error=error_text(err)
-            )
-        return done(f"/console/iam/users/{q(name)}", "unlocked")
+            return await self.refused(request, posted.session, err)
+        return done(self.path(request), "unlocked")
 
     def routes(self) -> list[Route]:
-        base = "/console/iam/users"
+        base = self.BASE
+        group = {"GroupName": "group_name"}
         return [
             Route(base, self.index, methods=["GET"]),
             Route("/console/iam/create-user", self.new, methods=["GET"]),
             Route("/console/iam/create-user", self.create, methods=["POST"]),
             Route(base + "/{name}", self.show, methods=["GET"]),
-            Route(base + "/{name}/groups/add", self.add_group, methods=["POST"]),
-            Route(base + "/{name}/groups/remove", self.remove_group, methods=["POST"]),
-            Route(base + "/{name}/policies/attach", self.attach, methods=["POST"]),
-            Route(base + "/{name}/policies/detach", self.detach, methods=["POST"]),
-            Route(base + "/{name}/mfa/deactivate", self.deactivate_mfa, methods=["POST"]),
+            self.form_route("/groups/add", "AddUserToGroup", group, "group-added"),
+            self.form_route("/groups/remove", "RemoveUserFromGroup", group, "group-removed"),
+            self.form_route(
+                "/policies/attach", "AttachUserPolicy", {"PolicyArn": "policy"}, "policy-attached"
+            ),
+            self.form_route(
+                "/policies/detach",
+                "DetachUserPolicy",
+                {"PolicyArn": "policy_arn"},
+                "policy-detached",
+            ),
+            self.form_route(
+                "/mfa/deactivate",
+                "DeactivateMFADevice",
+                {"SerialNumber": "serial_number"},
+                "mfa-deactivated",
+            ),
             Route(base + "/{name}/password", self.set_password, methods=["POST"]),
-            Route(base + "/{name}/password/remove", self.remove_password, methods=["POST"]),
+            self.form_route("/password/remove", "DeleteLoginProfile", {}, "password-removed"),
             Route(base + "/{name}/unlock", self.unlock, methods=["POST"]),
             Route(base + "/{name}/delete", self.delete, methods=["POST"]),
         ]

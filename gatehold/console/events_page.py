@@ -28,7 +28,8 @@ from gatehold import errors
 from gatehold.console import sessions
 from gatehold.console.actions import Peer, invoke
 from gatehold.console.flow import Console
-from gatehold.console.web import Web, source_ip
+from gatehold.console.web import Web
+from gatehold.console.web import peer as request_peer
 
 PATH = "/console/events"
 PAGE_SIZE = 50  # LookupEvents' largest page
@@ -156,7 +157,7 @@ def routes(web: Web) -> list[Route]:
         try:
             query = query_of(args)
             shown["form"] = query
-            peer = Peer(source_ip(request), secure=request.url.scheme == "https")
+            peer = request_peer(request)
             result = await web.run(search, web.c, session, peer, query)
         except FormError as err:
             return web.page(request, "events.html", 400, title=TITLE, error=str(err), **shown)

@@ -14,8 +14,12 @@ name or email. They are the rules password_rules applies with no custom policy.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import Connection
 
+from gatehold.audit import signin_events
+from gatehold.audit.recorder import recorder_for
 from gatehold.auth import password_rules
 from gatehold.auth.password import hash_password, verify_password
 from gatehold.services.iam.identity_errors import old_password_incorrect
@@ -50,7 +54,16 @@ def root_rules_error(account: Account, new: str) -> str | None:
     return _needs(reasons, "the root user's password requirements")
 
 
-def change_root_password(store: Store, account_id: str, old: str, new: str) -> str | None:
+def change_root_password(
+    store: Store,
+    account_id: str,
+    old: str,
+    new: str,
+    *,
+    now: datetime | None = None,
+    source_ip: str = "",
+    user_agent: str = "",
+) -> str | None:
     """Root changes its own password: None when done, else the message to show.
 
     Blocking (argon2, twice): call it from a worker thread (Web.run). Hashing
@@ -70,4 +83,15 @@ def change_root_password(store: Store, account_id: str, old: str, new: str) -> s
         replaced = accounts.replace_root_password(
             db, account_id, account.root_password_hash, new_hash
         )
+        if replaced:  # CloudTrail's PasswordUpdated, with the change
+            signin_events.account_event(
+                db,
+                recorder_for(store),
+                name="PasswordUpdated",
+                account=account,
+                user=None,
+                now=now or datetime.now(UTC),
+                source_ip=source_ip,
+                user_agent=user_agent,
+            )
     return None if replaced else CHANGED_MEANWHILE

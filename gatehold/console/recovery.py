@@ -20,7 +20,7 @@ from starlette.routing import Route
 
 from gatehold.console import recovery_flow, recovery_tokens
 from gatehold.console.recovery_flow import Recovery
-from gatehold.console.web import Web
+from gatehold.console.web import Web, source_ip, user_agent
 from gatehold.mail import sender_for
 
 log = logging.getLogger(__name__)
@@ -58,12 +58,12 @@ class RecoveryPages:
             message=SENT.format(minutes=self._minutes()),
         )
         if email:
-            self.mailer.submit(self._send_quietly, email)
+            self.mailer.submit(self._send_quietly, email, _requester(request))
         return resp
 
-    def _send_quietly(self, email: str) -> None:
+    def _send_quietly(self, email: str, who: recovery_flow.Requester) -> None:
         try:
-            recovery_flow.request_password_link(self.r, email)
+            recovery_flow.request_password_link(self.r, email, who)
         except Exception:  # the visitor has had the answer already; the operator gets the log
             log.exception("could not send a root recovery link")
 
@@ -98,6 +98,7 @@ class RecoveryPages:
             token,
             form.get("new_password", ""),
             form.get("confirm_password", ""),
+            _requester(request),
         )
         if error == recovery_flow.EXPIRED:
             return self._expired(request)
@@ -125,7 +126,11 @@ class RecoveryPages:
         if form is None:
             return self.w.forbidden(request)
         error = await self.w.run(
-            recovery_flow.reset_mfa, self.r, form.get("token", ""), form.get("password", "")
+            recovery_flow.reset_mfa,
+            self.r,
+            form.get("token", ""),
+            form.get("password", ""),
+            _requester(request),
         )
         if error:
             return self.w.page(
@@ -157,3 +162,7 @@ def routes(web: Web) -> list[Route]:
         web.c.store, web.c.clock, sender_for(web.settings), web.settings
     )
     return RecoveryPages(web, recovery).routes()
+
+
+def _requester(request: Request) -> recovery_flow.Requester:
+    return recovery_flow.Requester(source_ip(request), user_agent(request))

@@ -21,10 +21,12 @@ Either link, once used, ends every root console session and clears root's lockou
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, select
 
+from gatehold.audit import signin_events
+from gatehold.audit.recorder import recorder_for
 from gatehold.auth import password_rules
 from gatehold.auth.password import hash_password, verify_password
 from gatehold.clock import Clock
@@ -79,7 +81,7 @@ def _root_account(db: Connection, email: str) -> Account | None:
     return accounts.get(db, row[0]) if row else None
 
 
-def _issue(r: Recovery, account: Account, purpose: str) -> str | None:
+def _issue(r: Recovery, account: Account, purpose: str, who: Requester) -> str | None:
     now = r.clock.now()
     with r.store.transaction() as db:
         recent = recovery_tokens.issued_since(
@@ -87,21 +89,60 @@ def _issue(r: Recovery, account: Account, purpose: str) -> str | None:
         )
         if recent >= MAX_LINKS_PER_HOUR:
             return None
-        return recovery_tokens.issue(db, account.account_id, purpose, now, r.lifetime)
+        token = recovery_tokens.issue(db, account.account_id, purpose, now, r.lifetime)
+        _record(db, r, _REQUESTED[purpose], account, now, who)
+        return token
+
+
+@dataclass(frozen=True)
+class Requester:
+    """Where a recovery step came from, for its CloudTrail record."""
+
+    source_ip: str = ""
+    user_agent: str = ""
+
+
+OPERATOR = Requester(user_agent="gatehold root reset-mfa (operator)")
+
+# CloudTrail's names for root's password recovery (sign-in events); the lost-MFA
+# path is gatehold's own (AWS's runs through its support), named the same way.
+_REQUESTED = {
+    recovery_tokens.PASSWORD: "PasswordRecoveryRequested",
+    recovery_tokens.MFA: "MFARecoveryRequested",
+}
+_COMPLETED = {
+    recovery_tokens.PASSWORD: "PasswordRecoveryCompleted",
+    recovery_tokens.MFA: "MFARecoveryCompleted",
+}
+
+
+def _record(
+    db: Connection, r: Recovery, name: str, account: Account, now: datetime, who: Requester
+) -> None:
+    signin_events.account_event(
+        db,
+        recorder_for(r.store),
+        name=name,
+        account=account,
+        user=None,
+        now=now,
+        source_ip=who.source_ip,
+        user_agent=who.user_agent,
+    )
 
 
 def _minutes(r: Recovery) -> int:
     return int(r.lifetime.total_seconds() // 60)
 
 
-def request_password_link(r: Recovery, email: str) -> bool:
+def request_password_link(r: Recovery, email: str, who: Requester = Requester()) -> bool:
     """Mail a password link if `email` is a root user's; whether one was sent. The page
     answers the same either way (and before this runs), so nobody learns which."""
     with r.store.reading() as db:
         account = _root_account(db, email)
     if account is None:
         return False
-    token = _issue(r, account, recovery_tokens.PASSWORD)
+    token = _issue(r, account, recovery_tokens.PASSWORD, who)
     if token is None:
         return False
     body = (
@@ -124,7 +165,7 @@ def issue_mfa_link(r: Recovery, account_id: str) -> str | None:
         account = accounts.get(db, account_id)
     if account is None:
         return None
-    token = _issue(r, account, recovery_tokens.MFA)
+    token = _issue(r, account, recovery_tokens.MFA, OPERATOR)
     if token is None:
         return None
     body = (
@@ -161,7 +202,9 @@ def password_problems(password: str, account: Account) -> list[str]:
     return reasons
 
 
-def reset_password(r: Recovery, token: str, new: str, confirm: str) -> str | None:
+def reset_password(
+    r: Recovery, token: str, new: str, confirm: str, who: Requester = Requester()
+) -> str | None:
     """Use a password link: None when the root password was replaced, else why not."""
     now = r.clock.now()
     with r.store.reading() as db:
@@ -185,10 +228,11 @@ def reset_password(r: Recovery, token: str, new: str, confirm: str) -> str | Non
             .values(root_password_hash=new_hash)
         )
         _end_root_access(db, account)
+        _record(db, r, _COMPLETED[recovery_tokens.PASSWORD], account, now, who)
     return None
 
 
-def reset_mfa(r: Recovery, token: str, password: str) -> str | None:
+def reset_mfa(r: Recovery, token: str, password: str, who: Requester = Requester()) -> str | None:
     """Use an MFA link with root's password: None when root's MFA devices were removed."""
     now = r.clock.now()
     with r.store.reading() as db:
@@ -207,4 +251,5 @@ def reset_mfa(r: Recovery, token: str, password: str) -> str | None:
             schema.mfa_devices.delete().where(mfa_devices.owner_condition(account.account_id, None))
         )
         _end_root_access(db, account)
+        _record(db, r, _COMPLETED[recovery_tokens.MFA], account, now, who)
     return None

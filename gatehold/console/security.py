@@ -26,7 +26,8 @@ from gatehold.console import lockout, lockout_store, security_alarms, security_c
 from gatehold.console.actions import Peer, invoke
 from gatehold.console.flow import Console
 from gatehold.console.security_checks import AccountFacts, KeyFacts, PolicyFacts, UserFacts
-from gatehold.console.web import Web, source_ip
+from gatehold.console.web import Web
+from gatehold.console.web import peer as request_peer
 
 
 class _Reader:
@@ -112,7 +113,7 @@ def routes(web: Web) -> list[Route]:
         session = await web.signed_in(request)
         if isinstance(session, Response):
             return session
-        peer = Peer(source_ip(request), secure=request.url.scheme == "https")
+        peer = request_peer(request)
         try:
             found = await web.run(checks, web.c, session, peer)
         except errors.AwsError as err:

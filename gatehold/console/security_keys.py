@@ -34,9 +34,8 @@ from starlette.routing import Route
 
 from gatehold.console import flow, sessions, webauthn_keys
 from gatehold.console import webauthn_ceremony as ceremony
-from gatehold.console.actions import Peer
 from gatehold.console.signin import Stage
-from gatehold.console.web import Web, secured, source_ip, user_agent
+from gatehold.console.web import Pages, Web, peer, secured, source_ip, user_agent
 from gatehold.errors import AwsError
 
 _JS = (Path(__file__).parent / "static" / "security-keys.js").read_bytes()
@@ -56,15 +55,7 @@ def _json(data: dict[str, Any], status: int = 200) -> Response:
     return secured(JSONResponse(data, status_code=status))
 
 
-def _peer(request: Request) -> Peer:
-    return Peer(source_ip(request), secure=request.url.scheme == "https")
-
-
-class SecurityKeyPages:
-    def __init__(self, web: Web) -> None:
-        self.w = web
-        self.c = web.c
-
+class SecurityKeyPages(Pages):
     def _rp(self, request: Request) -> ceremony.RelyingParty:
         s = self.w.settings
         return ceremony.relying_party(
@@ -92,7 +83,7 @@ class SecurityKeyPages:
         status: int = 200,
     ) -> Response:
         try:
-            keys = await self.w.run(webauthn_keys.my_keys, self.c, session, _peer(request))
+            keys = await self.w.run(webauthn_keys.my_keys, self.c, session, peer(request))
         except AwsError as err:
             keys, error = [], error or err.message
         notice = NOTICES.get(request.query_params.get("done", ""))
@@ -126,7 +117,7 @@ class SecurityKeyPages:
                 webauthn_keys.registration_options,
                 self.c,
                 session,
-                _peer(request),
+                peer(request),
                 self._rp(request),
                 name if isinstance(name, str) else "",
             )
@@ -135,19 +126,17 @@ class SecurityKeyPages:
         return _json(options)
 
     async def register(self, request: Request) -> Response:
-        form = await self.w.form(request)
-        if form is None:
-            return self.w.forbidden(request)
-        session = await self.w.signed_in(request)
-        if isinstance(session, Response):
-            return session
+        posted = await self.posted(request)
+        if isinstance(posted, Response):
+            return posted
+        session, form = posted.session, posted.form
         name = form.get("key_name", "")
         try:
             done = await self.w.run(
                 webauthn_keys.register,
                 self.c,
                 session,
-                _peer(request),
+                peer(request),
                 self._rp(request),
                 name,
                 form.get("credential", ""),
@@ -159,15 +148,13 @@ class SecurityKeyPages:
         return self.w.redirect(PAGE + "?done=registered")
 
     async def remove(self, request: Request) -> Response:
-        form = await self.w.form(request)
-        if form is None:
-            return self.w.forbidden(request)
-        session = await self.w.signed_in(request)
-        if isinstance(session, Response):
-            return session
+        posted = await self.posted(request)
+        if isinstance(posted, Response):
+            return posted
+        session, form = posted.session, posted.form
         try:
             await self.w.run(
-                webauthn_keys.remove, self.c, session, _peer(request), form.get("serial_number", "")
+                webauthn_keys.remove, self.c, session, peer(request), form.get("serial_number", "")
             )
         except AwsError as err:
             return await self._page(request, session, err.message, status=err.status)

@@ -19,7 +19,7 @@ from gatehold.auth import password_rules
 from gatehold.console import password_checks, self_service_keys, self_service_mfa
 from gatehold.console.flow import MISMATCH
 from gatehold.console.self_service_common import BASE, Pages
-from gatehold.console.web import Web
+from gatehold.console.web import Web, source_ip, user_agent
 from gatehold.errors import AwsError
 from gatehold.store import accounts
 
@@ -32,18 +32,24 @@ class PasswordPages(Pages):
         return await self.overview(request, session)
 
     async def change_password(self, request: Request) -> Response:
-        form = await self.w.form(request)
-        if form is None:
-            return self.w.forbidden(request)
-        session = await self.w.signed_in(request)
-        if isinstance(session, Response):
-            return session
+        posted = await self.posted(request)
+        if isinstance(posted, Response):
+            return posted
+        session, form = posted.session, posted.form
         old, new = form.get("old_password", ""), form.get("new_password", "")
         if new != form.get("retype_password", ""):
             return await self.overview(request, session, error=MISMATCH, status=400)
         if session.is_root:
             error = await self.w.run(
-                password_checks.change_root_password, self.c.store, session.account_id, old, new
+                lambda: password_checks.change_root_password(
+                    self.c.store,
+                    session.account_id,
+                    old,
+                    new,
+                    now=self.c.clock.now(),
+                    source_ip=source_ip(request),
+                    user_agent=user_agent(request),
+                )
             )
             if error:
                 return await self.overview(request, session, error=error, status=400)

@@ -21,9 +21,9 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from gatehold.console import flow, sessions
+from gatehold.console import flow, sessions, web
 from gatehold.console.actions import Peer, invoke, invoke_all
-from gatehold.console.web import Web, source_ip
+from gatehold.console.web import peer
 from gatehold.errors import AwsError
 from gatehold.services.call import Result
 from gatehold.store.secretbox import SecretBoxError
@@ -40,10 +40,6 @@ NOTICES = {
     "key-Inactive": "The access key is deactivated: requests signed with it are refused.",
     "key-deleted": "The access key was deleted.",
 }
-
-
-def peer(request: Request) -> Peer:
-    return Peer(source_ip(request), secure=request.url.scheme == "https")
 
 
 @dataclass(frozen=True)
@@ -66,18 +62,9 @@ class Overview:
     keys_error: str | None = None
 
 
-class Pages:
-    """Base of the credentials page classes: the web plumbing and IAM calls."""
-
-    def __init__(self, web: Web) -> None:
-        self.w = web
-        self.c = web.c
-
-    async def call(
-        self, request: Request, session: sessions.Session, op: str, params: dict[str, Any]
-    ) -> Result:
-        """IAM `op` as the signed-in principal: the API's validation and enforcement."""
-        return await self.w.run(invoke, self.c, session, "iam", op, params, peer(request))
+class Pages(web.Pages):
+    """Base of the credentials page classes: the overview, IAM calls in one transaction,
+    and the hand-off."""
 
     async def call_all(
         self,

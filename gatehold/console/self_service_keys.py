@@ -14,7 +14,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from gatehold.console.self_service_common import BASE, Pages, peer
+from gatehold.console.self_service_common import BASE, Pages
+from gatehold.console.web import peer
 from gatehold.errors import AwsError
 
 NEW_KEY = "new_key"
@@ -23,12 +24,10 @@ CONFIRM_MISMATCH = "The text you entered does not match the access key ID."
 
 class KeyPages(Pages):
     async def create(self, request: Request) -> Response:
-        form = await self.w.form(request)
-        if form is None:
-            return self.w.forbidden(request)
-        session = await self.w.signed_in(request)
-        if isinstance(session, Response):
-            return session
+        posted = await self.posted(request)
+        if isinstance(posted, Response):
+            return posted
+        session = posted.session
         try:
             created = (await self.call(request, session, "CreateAccessKey", {}))["AccessKey"]
         except AwsError as err:
@@ -54,12 +53,10 @@ class KeyPages(Pages):
         return self.forget(resp, NEW_KEY)
 
     async def status(self, request: Request) -> Response:
-        form = await self.w.form(request)
-        if form is None:
-            return self.w.forbidden(request)
-        session = await self.w.signed_in(request)
-        if isinstance(session, Response):
-            return session
+        posted = await self.posted(request)
+        if isinstance(posted, Response):
+            return posted
+        session, form = posted.session, posted.form
         new_status = form.get("status", "")
         params = {"AccessKeyId": form.get("access_key_id", ""), "Status": new_status}
         try:
@@ -87,12 +84,10 @@ class KeyPages(Pages):
         )
 
     async def delete_post(self, request: Request) -> Response:
-        form = await self.w.form(request)
-        if form is None:
-            return self.w.forbidden(request)
-        session = await self.w.signed_in(request)
-        if isinstance(session, Response):
-            return session
+        posted = await self.posted(request)
+        if isinstance(posted, Response):
+            return posted
+        session, form = posted.session, posted.form
         key_id = form.get("access_key_id", "")
         if form.get("confirm", "").strip() != key_id:
             return self._confirm_page(request, key_id, CONFIRM_MISMATCH, 400)

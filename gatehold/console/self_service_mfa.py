@@ -27,9 +27,11 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from gatehold.arn import iam_arn
+from gatehold.audit.request import RequestAudit
 from gatehold.auth import totp
-from gatehold.console import flow, sessions
+from gatehold.console import actions, flow, sessions
 from gatehold.console.self_service_common import BASE, Pages
+from gatehold.console.web import peer
 from gatehold.errors import AwsError
 from gatehold.services.call import Result
 from gatehold.services.iam import mfa
@@ -58,9 +60,29 @@ def assign_root_device(
     code1: str,
     code2: str,
     now: datetime,
+    audit: RequestAudit | None = None,
 ) -> None:
     """Root's EnableMFADevice: the unassigned device `serial` becomes root's once
-    `code1` and `code2` are two consecutive fresh codes; AwsError as the API's."""
+    `code1` and `code2` are two consecutive fresh codes; AwsError as the API's.
+    `audit`: its CloudTrail record, written with the change (or its failure's)."""
+    try:
+        _assign_root_device(store, box, account_id, serial, code1, code2, now, audit)
+    except AwsError as err:
+        if audit is not None:
+            audit.failed(err)
+        raise
+
+
+def _assign_root_device(
+    store: Store,
+    box: SecretBox,
+    account_id: str,
+    serial: str,
+    code1: str,
+    code2: str,
+    now: datetime,
+    audit: RequestAudit | None,
+) -> None:
     with store.transaction() as db:
         device = mfa_devices.get(db, account_id, serial)
         if device is None or device.seed_sealed is None:
@@ -74,6 +96,8 @@ def assign_root_device(
         if step is None:
             raise invalid_authentication_code()
         mfa_devices.assign(db, serial, mfa_devices.OWNER_ROOT, None, now, step)
+        if audit is not None:
+            audit.succeeded(db, {})
 
 
 class MfaPages(Pages):
@@ -106,12 +130,10 @@ class MfaPages(Pages):
         )
 
     async def assign_post(self, request: Request) -> Response:
-        form = await self.w.form(request)
-        if form is None:
-            return self.w.forbidden(request)
-        session = await self.w.signed_in(request)
-        if isinstance(session, Response):
-            return session
+        posted = await self.posted(request)
+        if isinstance(posted, Response):
+            return posted
+        session, form = posted.session, posted.form
         name = form.get("device_name", "").strip()
         try:
             created = await self._create(request, session, name)
@@ -171,12 +193,10 @@ class MfaPages(Pages):
         )
 
     async def enable_post(self, request: Request) -> Response:
-        form = await self.w.form(request)
-        if form is None:
-            return self.w.forbidden(request)
-        session = await self.w.signed_in(request)
-        if isinstance(session, Response):
-            return session
+        posted = await self.posted(request)
+        if isinstance(posted, Response):
+            return posted
+        session, form = posted.session, posted.form
         pending = self.handed(request, session, PENDING)
         if pending is None:  # expired, or another session's: start again
             return self.w.redirect(f"{BASE}/mfa/assign")
@@ -191,6 +211,14 @@ class MfaPages(Pages):
         self, request: Request, session: sessions.Session, serial: str, code1: str, code2: str
     ) -> None:
         if session.is_root:
+            params = {
+                "SerialNumber": serial,
+                "AuthenticationCode1": code1,
+                "AuthenticationCode2": code2,
+            }
+            audit = await self.w.run(
+                actions.audit_of, self.c, session, "iam", "EnableMFADevice", params, peer(request)
+            )
             await self.w.run(
                 assign_root_device,
                 self.c.store,
@@ -200,6 +228,7 @@ class MfaPages(Pages):
                 code1,
                 code2,
                 self.c.clock.now(),
+                audit,
             )
             return
         me = await self.w.run(flow.home, self.c, session)
@@ -214,12 +243,10 @@ class MfaPages(Pages):
     # ---- removing ----
 
     async def remove(self, request: Request) -> Response:
-        form = await self.w.form(request)
-        if form is None:
-            return self.w.forbidden(request)
-        session = await self.w.signed_in(request)
-        if isinstance(session, Response):
-            return session
+        posted = await self.posted(request)
+        if isinstance(posted, Response):
+            return posted
+        session, form = posted.session, posted.form
         serial = form.get("serial_number", "")
         if not is_virtual(serial):  # security keys are removed on their own page
             return self.w.redirect(f"{BASE}/security-keys")

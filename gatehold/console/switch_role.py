@@ -16,15 +16,18 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from sqlalchemy import Connection
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from gatehold.audit import signin_events
+from gatehold.audit.recorder import recorder_for
 from gatehold.console import actions, flow, role_sessions, sessions
 from gatehold.console.actions import Peer
-from gatehold.console.admin_common import Pages, error_text, peer
+from gatehold.console.admin_common import Pages, error_text
 from gatehold.console.flow import Console
-from gatehold.console.web import Web
+from gatehold.console.web import Web, peer
 from gatehold.errors import AwsError
 from gatehold.store import users
 
@@ -56,19 +59,47 @@ def switch(
     token = result["Credentials"]["SessionToken"]
     shown = display_name.strip() or role.strip().strip("/").rsplit("/", 1)[-1]
     sealed = role_sessions.seal(c.box, session, token, shown, account.strip(), name)
-    with c.store.transaction() as db:
-        sessions.set_role(db, session.token_hash, sealed)
     opened = role_sessions.open_role(c.box, replace(session, role_session=sealed))
     assert opened is not None
+    user_arn = actions.principal_of(c, own).arn
+    with c.store.transaction() as db:
+        sessions.set_role(db, session.token_hash, sealed)
+        _record(db, c, signin_events.SWITCH_ROLE, opened, user_arn, peer)
     return opened
 
 
-def exit_role(c: Console, session: sessions.Session) -> role_sessions.RoleSession | None:
+def exit_role(
+    c: Console, session: sessions.Session, peer: Peer | None = None
+) -> role_sessions.RoleSession | None:
     """Back to the signed-in user; the role session that ended, if there was one."""
     ended = role_sessions.open_role(c.box, session)
+    user_arn = actions.principal_of(c, replace(session, role_session=None)).arn
     with c.store.transaction() as db:
         sessions.set_role(db, session.token_hash, None)
+        if ended is not None and peer is not None:
+            _record(db, c, signin_events.EXIT_ROLE, ended, user_arn, peer)
     return ended
+
+
+def _record(
+    db: Connection,
+    c: Console,
+    name: str,
+    role: role_sessions.RoleSession,
+    user_arn: str,
+    peer: Peer,
+) -> None:
+    """The SwitchRole / ExitRole event, in the transaction that switches."""
+    signin_events.role_switch(
+        db,
+        recorder_for(c.store),
+        name=name,
+        role=role.principal,
+        user_arn=user_arn,
+        now=c.clock.now(),
+        source_ip=peer.source_ip,
+        user_agent=peer.user_agent,
+    )
 
 
 class SwitchRolePages(Pages):
@@ -114,7 +145,7 @@ class SwitchRolePages(Pages):
         posted = await self.posted(request)
         if isinstance(posted, Response):
             return posted
-        await self.w.run(exit_role, self.c, posted.session)
+        await self.w.run(exit_role, self.c, posted.session, peer(request))
         return self.w.redirect("/console")
 
     def routes(self) -> list[Route]:

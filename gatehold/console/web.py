@@ -4,12 +4,15 @@ Rendering (Jinja2, autoescaped), the security headers every response carries,
 CSRF-checked forms, the session behind a request, and running blocking work
 (database, argon2) in a worker thread. The page modules (routes.py for sign-in,
 self_service.py, admin.py, security.py, recovery.py, security_keys.py) each
-declare `routes(web) -> list[Route]` and hold no plumbing of their own.
+declare `routes(web) -> list[Route]` and hold no plumbing of their own; the
+signed-in pages (administration, "My security credentials", security keys) build
+on `Pages`, which calls the services as the signed-in principal.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -20,9 +23,11 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from gatehold.config import Settings
-from gatehold.console import csrf, flow, role_sessions, sessions
+from gatehold.console import actions, csrf, flow, role_sessions, sessions
+from gatehold.console.actions import Peer
 from gatehold.console.flow import Console
 from gatehold.console.signin import Stage
+from gatehold.services.call import Result
 
 _HERE = Path(__file__).parent
 templates = Environment(
@@ -135,6 +140,48 @@ class Web:
         return secured(RedirectResponse(target, status_code=303))
 
 
+@dataclass(frozen=True)
+class Posted:
+    """A signed-in principal's POST whose CSRF token checked."""
+
+    session: sessions.Session
+    form: dict[str, str]
+
+
+class Pages:
+    """Base of the signed-in page classes: the Web, and the services called as the
+    signed-in principal through actions.invoke (the API's validation, handlers and
+    enforcement, so a page can never do what the same principal could not do with boto3)."""
+
+    def __init__(self, web: Web) -> None:
+        self.w = web
+        self.c = web.c
+
+    async def call(
+        self,
+        request: Request,
+        session: sessions.Session,
+        operation: str,
+        params: dict[str, Any] | None = None,
+        service: str = "iam",
+    ) -> Result:
+        """The operation as the signed-in principal; AwsError on a refusal."""
+        return await self.w.run(
+            actions.invoke, self.c, session, service, operation, params or {}, peer(request)
+        )
+
+    async def posted(self, request: Request) -> Posted | Response:
+        """A POST's form and session once its CSRF token checks; else the response
+        (the refusal page, or the redirect to where this visitor belongs)."""
+        form = await self.w.form(request)
+        if form is None:
+            return self.w.forbidden(request)
+        session = await self.w.signed_in(request)
+        if isinstance(session, Response):
+            return session
+        return Posted(session, form)
+
+
 def secured(resp: Response, cacheable: bool = False) -> Response:
     for name, value in SECURITY_HEADERS.items():
         resp.headers[name] = value
@@ -147,6 +194,11 @@ def secured(resp: Response, cacheable: bool = False) -> Response:
 
 def source_ip(request: Request) -> str:
     return request.client.host if request.client else ""
+
+
+def peer(request: Request) -> Peer:
+    """Where a console request comes from, as the services' audit and conditions see it."""
+    return Peer(source_ip(request), secure=request.url.scheme == "https")
 
 
 def user_agent(request: Request) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.support.audit_events import wait_for
 from tests.support.aws import unique
 from tests.support.console import INCORRECT, PASSWORD, add_mfa, make_user
 from tests.support.console_http import Browser, Page, sign_in
@@ -489,6 +490,11 @@ def test_admin_unlocks_a_locked_out_user(
     page = post(b, path, f"{path}/unlock")
     assert "The user was unlocked" in page.body and "Locked out" not in page.body
     assert sign_in(browser_for(), server.account_id, name, PASSWORD).path == "/console"
+    (unlocked,) = wait_for(server, "EventName", "ConsoleLoginUnlock",
+                           lambda r: r["userIdentity"].get("userName") == name)
+    assert unlocked["additionalEventData"]["UnlockedBy"] == (
+        f"arn:aws:iam::{server.account_id}:user/{admin}"
+    )
 
 
 def test_unlock_needs_update_login_profile(
@@ -557,6 +563,19 @@ def test_switch_role_acts_as_the_role_until_back(
     assert page.path == "/console" and "Role: Viewer" not in page.body
     page = post(b, "/console/iam/create-user", "/console/iam/create-user", user_name=name)
     assert page.path == f"/console/iam/users/{name}"
+    # CloudTrail: SwitchRole and ExitRole, as the role session, from the admin.
+    session_arn = f"arn:aws:sts::{server.account_id}:assumed-role/{role}/{admin}"
+    switched = wait_for(server, "EventName", "SwitchRole",
+                        lambda r: r["userIdentity"].get("arn") == session_arn)
+    assert switched[0]["eventSource"] == "signin.amazonaws.com"
+    assert switched[0]["responseElements"] == {"SwitchRole": "Success"}
+    assert switched[0]["userIdentity"]["type"] == "AssumedRole"
+    assert switched[0]["additionalEventData"]["SwitchFrom"] == (
+        f"arn:aws:iam::{server.account_id}:user/{admin}"
+    )
+    exited = wait_for(server, "EventName", "ExitRole",
+                      lambda r: r["userIdentity"].get("arn") == session_arn)
+    assert exited[0]["responseElements"] == {"ExitRole": "Success"}
 
 
 def test_switch_role_refused_by_the_trust_policy(

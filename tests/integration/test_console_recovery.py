@@ -9,6 +9,7 @@ This module's server sends exactly 5 password links, the hourly limit per accoun
 from __future__ import annotations
 
 import hashlib
+import json
 import subprocess
 import time
 from typing import Any
@@ -16,6 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from tests.support.audit_events import records
 from tests.support.clock_server import link_in, mail_count, new_mail
 from tests.support.console import INCORRECT, add_root_mfa, fresh_code
 from tests.support.console_http import Browser, Page
@@ -147,6 +149,12 @@ def test_forgot_password_sets_a_new_one_ends_root_sessions_and_the_lockout(
     )
     assert page.status == 410 and "expired or has already been used" in page.body
     assert root_sign_in(server, new).page.path == "/console"  # type: ignore[union-attr]
+    # CloudTrail: the request and the completion, as root's sign-in events.
+    for name in ("PasswordRecoveryRequested", "PasswordRecoveryCompleted"):
+        (event,) = records(server, "EventName", name)[:1]
+        assert event["eventSource"] == "signin.amazonaws.com"
+        assert event["userIdentity"]["type"] == "Root"
+        assert new not in json.dumps(event) and token not in json.dumps(event)
 
 
 def test_a_newer_link_used_uses_up_the_older_ones(

@@ -20,6 +20,7 @@ from gatehold.auth.password import verify_password
 from gatehold.console import password_checks
 from gatehold.store import accounts
 from gatehold.store.db import Store, sqlite_url
+from tests.support.audit_events import records
 from tests.support.aws import error_of
 from tests.support.console import PASSWORD, allow_change_password, fresh_code, make_user, unique
 from tests.support.console_http import Browser, Page, sign_in
@@ -289,6 +290,10 @@ def test_root_changes_its_own_password(server: RunningServer, browser_for: Any) 
             retype_password=ROOT_PASSWORD,
         )
         assert "Your password has been changed." in page.body
+    # CloudTrail's PasswordUpdated for each change, with no password in it.
+    updated = records(server, "EventName", "PasswordUpdated")
+    assert len(updated) >= 2 and all(r["userIdentity"]["type"] == "Root" for r in updated)
+    assert NEW_PASSWORD not in json.dumps(updated)
 
 
 def test_change_root_password_checks_the_old_one_and_the_rules(
@@ -419,6 +424,11 @@ def test_root_assigns_its_own_mfa_device(server: RunningServer, browser_for: Any
     listed = server.client("iam").list_virtual_mfa_devices(AssignmentStatus="Assigned")
     root_devices = [d for d in listed["VirtualMFADevices"] if d["SerialNumber"] == serial]
     assert root_devices and root_devices[0]["User"]["Arn"].endswith(":root")
+    # Recorded as AWS records it: iam EnableMFADevice by the root user, without the codes.
+    (enabled,) = [r for r in records(server, "EventName", "EnableMFADevice")
+                  if (r.get("requestParameters") or {}).get("serialNumber") == serial][:1]
+    assert enabled["userIdentity"]["type"] == "Root" and "errorCode" not in enabled
+    assert "authenticationCode1" not in (enabled.get("requestParameters") or {})
     try:
         signin = browser_for()
         signin.get("/signin?type=root")
