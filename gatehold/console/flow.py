@@ -159,9 +159,17 @@ def _locked(
 ) -> bool:
     """Whether the account or the source address is locked. for_update (in a write
     transaction): both rows stay locked until it ends, always account then address,
-    the order _count_failure takes them in too, so two sign-ins never deadlock."""
-    account = lockout_store.get(db, who.subject, for_update=for_update)
-    address = lockout_store.get(db, lockout.address_subject(source_ip), for_update=for_update)
+    the order _count_failure takes them in too, so two sign-ins never deadlock. The
+    rows are held (created if missing): FOR UPDATE locks no row that does not exist,
+    so the first burst of failures for a new subject would otherwise all be judged
+    unlocked at once on PostgreSQL and all be counted, past the threshold."""
+    address_key = lockout.address_subject(source_ip)
+    if for_update:
+        account = lockout_store.hold(db, who.subject, now)
+        address = lockout_store.hold(db, address_key, now)
+    else:
+        account = lockout_store.get(db, who.subject)
+        address = lockout_store.get(db, address_key)
     return lockout.is_locked(account, now) or lockout.is_locked(address, now)
 
 
