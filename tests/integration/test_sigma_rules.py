@@ -9,7 +9,7 @@ user's GetSessionToken session, by an assumed role, and a CloudTrail trail made,
 started and turned off. The records are read the way a SIEM's collector reads
 them, through cloudtrail LookupEvents (the CloudTrailEvent JSON of every event,
 all pages), and each rule in
-/work/shared/conformance/sigma (verbatim SigmaHQ) is evaluated with pySigma and
+../shared/conformance/sigma (verbatim SigmaHQ) is evaluated with pySigma and
 pysigma-backend-sqlite (tests/support/sigma.py).
 
 The expected eventIDs are found from what the test did (whose sign-in, which
