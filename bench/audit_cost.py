@@ -8,6 +8,8 @@ one as shipped, one with GATEHOLD_AUDIT_ENABLED=0 (config.Settings.audit_enabled
 Each mix is a set of requests signed ONCE with botocore (checked to answer 200
 with http.client), then replayed round-robin by wrk on every connection:
 
+  spine   sts GetCallerIdentity alone: the spine's benchmark (bench/sigv4_throughput.py),
+          which is what the issue's target names.
   read    sts GetCallerIdentity and iam GetUser (the admin itself), alternating:
           read-only calls, whose records the recorder batches off the request path
           (gatehold/audit/recorder.py `later`). Each is signed with its own access
@@ -29,7 +31,7 @@ latency and CPU); writes bench/results/audit_cost.json.
 
 Exit status: 0 measured; 1 set-up failure or a request did not answer 200;
 2 a measurement was invalid (non-2xx/3xx or socket errors), or with
---enforce-target, recording cost 10% or more of the read or write throughput.
+--enforce-target, recording cost 10% or more of the spine mix's throughput.
 """
 
 from __future__ import annotations
@@ -75,6 +77,8 @@ TARGET_COST_PCT = 10.0
 IAM_VERSION = "2010-05-08"
 TARGET_USER = "bench-tagged"
 SETTINGS = {"on": {}, "off": {"GATEHOLD_AUDIT_ENABLED": "0"}}
+MIXES = ("spine", "read", "write")
+TARGET_MIX = "spine"
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -86,7 +90,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--warmup", type=int, default=2, help="wrk warm-up seconds per cell (0: none)")
     add_wait_quiet_option(p)
     p.add_argument("--enforce-target", action="store_true",
-                   help=f"exit 2 if recording costs >= {TARGET_COST_PCT:.0f}%% of req/s")
+                   help=f"exit 2 if recording costs >= {TARGET_COST_PCT:.0f}%% of the spine mix's req/s")
     args = parse_checked(p, argv)
     if args.rounds < 1:
         p.error("--rounds must be >= 1")
@@ -108,6 +112,7 @@ def mixes(server: Server, sts_key: tuple[str, str]) -> dict[str, list[SignedRequ
     # would write its last-used row on every request and the read mix would not be one.
     sts = sign_request(server.endpoint, *sts_key, body=STS_BODY)
     return {
+        "spine": [sts],
         "read": [sts, _iam(server, Action="GetUser")],
         "write": [
             _iam(server, Action="TagUser", UserName=TARGET_USER,
@@ -239,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     work = scratch_dir("gatehold-bench-audit-")
     runs: dict[str, dict[str, list[dict[str, Any]]]] = {
-        "read": {"on": [], "off": []}, "write": {"on": [], "off": []}}
+        mix: {"on": [], "off": []} for mix in MIXES}
     # servers (ProcessSet) stop before the PostgreSQL they use (ExitStack)
     with bench_run(RESULT_NAME, work, args.keep) as run, contextlib.ExitStack() as stack, \
             ProcessSet() as procs:
@@ -275,9 +280,9 @@ def main(argv: list[str] | None = None) -> int:
                if any(not r["wrk"]["ok"] for r in rows)]
     if invalid:
         print(f"INVALID measurement for: {', '.join(invalid)} (non-2xx/3xx or socket errors)")
-    costs = [c["cost_pct"]["requests_per_sec"] for c in summary.values()]
-    met = all(c is not None and c < TARGET_COST_PCT for c in costs)
-    print(f"target (recording costs < {TARGET_COST_PCT:.0f}% of req/s, read and write): "
+    cost = summary[TARGET_MIX]["cost_pct"]["requests_per_sec"]
+    met = cost is not None and cost < TARGET_COST_PCT
+    print(f"target (recording costs < {TARGET_COST_PCT:.0f}% of the {TARGET_MIX} mix's req/s): "
           f"{'met' if met else 'NOT met'}")
     busy = [r["cpu"]["other_share"] for m in runs.values() for rows in m.values() for r in rows]
     if busy and max(busy) > 0.10:
@@ -292,7 +297,7 @@ def main(argv: list[str] | None = None) -> int:
         "wrk": {"threads": args.threads, "connections": args.connections,
                 "duration_s": args.duration, "warmup_s": args.warmup, "rounds": args.rounds},
         "gatehold": {"workers": args.workers, "store": args.store},
-        "target": {"cost_pct_below": TARGET_COST_PCT, "met": met},
+        "target": {"mix": TARGET_MIX, "cost_pct_below": TARGET_COST_PCT, "met": met},
         "summary": summary,
         "results": runs,
     }

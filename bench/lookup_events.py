@@ -5,7 +5,7 @@
 2. SEEDS the audit log with --records records (default 1,000,000) over the last 80
    days, for the server's account: FAST PATH, rows written straight into the store's
    audit_events and audit_lookup tables (the same rows gatehold/audit/log.py writes,
-   through its own `rows` and `append_rows`), in chunks, NOT through the
+   through its own `log.append`), in chunks, NOT through the
    API — recording a million calls through the API would take hours;
 3. times lookups THROUGH THE REAL API (boto3's cloudtrail client, SigV4-signed, JSON
    1.1 over HTTP), each --repeat times after a warm-up: one per attribute kind, from
@@ -129,11 +129,10 @@ def seed(store: Store, account: str, count: int) -> tuple[float, dict[str, str]]
             recs.append(record)
             res.append(resources)
             times.append(at)
-        # The rows gatehold itself writes (log.rows + log.append_rows: seq numbers,
-        # events and their resource lookup rows), a chunk per transaction.
-        rows, pairs = log.rows(recs, res, times)
+        # The rows gatehold itself writes (log.append: seq numbers, events and their
+        # resource lookup rows), a chunk per transaction.
         with store.transaction() as db:
-            log.append_rows(db, rows, pairs)
+            log.append(db, recs, res, times)
         if lo <= count // 2 < lo + CHUNK:
             picked["EventId"] = recs[0]["eventID"]
         done = min(count, lo + CHUNK)

@@ -202,9 +202,17 @@ class AwsApi:
         params = audit.params = protocol.parse_input(route, req)
         handler = _handler_for(route)
         self._check_sts_region(ctx, params)
-        with self.store.transaction() as db:
-            result = handler(audit.watch(self._call(ctx, db)), params)
-            audit.succeeded(db, result)
+        # Read first, as AssumeRole (services/read_mostly.py): the token's keys may
+        # be fetched from its issuer meanwhile, and no write lock is held for that.
+        if reads_first(ctx.operation):
+            try:
+                with self.store.reading() as db:
+                    result = handler(audit.watch(self._call(ctx, db)), params)
+                audit.succeeded(None, result)
+                return protocol.serialize_output(route, result, request_id)
+            except WriteNeeded:
+                pass
+        result = self._write(handler, ctx, params, audit)
         return protocol.serialize_output(route, result, request_id)
 
     def _check_sts_region(self, ctx: RequestContext, params: dict[str, Any]) -> None:

@@ -98,39 +98,55 @@ def _parse_time(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
-def rows(
-    records: Sequence[Record],
-    resources: Sequence[Resources] | None = None,
-    times: Sequence[datetime | None] | None = None,
-) -> tuple[list[dict[str, Any]], list[list[tuple[str, str]]]]:
-    """Event rows (without seq) and each record's resource pairs. Pure: the batcher
-    thread calls this, so the JSON work is off the request path. `times`: each
-    record's exact time, when known (eventTime has whole seconds; the row keeps the
-    exact time so that newest-first is right within a second)."""
-    out: list[dict[str, Any]] = []
-    pairs: list[list[tuple[str, str]]] = []
-    for i, record in enumerate(records):
-        if not record.get("recipientAccountId"):
-            continue  # no account to show it to (an unsigned call for no known account)
-        res = list(resources[i]) if resources is not None else _resources_from_record(record)
-        identity = record.get("userIdentity") or {}
-        out.append(
-            {
-                "event_id": record["eventID"],
-                "account_id": record["recipientAccountId"],
-                "event_time": (times[i] if times and times[i] else None)
-                or _parse_time(record["eventTime"]),
-                "event_name": record["eventName"],
-                "event_source": record["eventSource"],
-                "username": username_of(record),
-                "access_key_id": identity.get("accessKeyId") or None,
-                "read_only": bool(record.get("readOnly", False)),
-                "resources": orjson.dumps(res).decode("utf-8") if res else None,
-                "record": orjson.dumps(record).decode("utf-8"),
-            }
-        )
-        pairs.append(res)
-    return out, pairs
+# One record as the log stores it (`row` makes it, `insert` stores it): the columns
+# LookupEvents filters on, the record's resource lookups, and the record's JSON.
+Row = tuple[
+    str,  # 0 event_id
+    str,  # 1 account_id
+    str,  # 2 event_time: exact, UTC, "YYYY-MM-DD HH:MM:SS.ffffff" (text_time)
+    str,  # 3 event_name
+    str,  # 4 event_source
+    str | None,  # 5 username
+    str | None,  # 6 access_key_id
+    bool,  # 7 read_only
+    list[tuple[str, str]] | None,  # 8 resources: [(ResourceType, ResourceName)], None: none
+    list[tuple[str, str]],  # 9 lookups: (attribute, value) rows for audit_lookup
+    bytes,  # 10 the record as JSON (UTF-8)
+]
+
+
+def text_time(at: datetime) -> str:
+    """An exact UTC time as the log's rows carry it: the text SQLAlchemy's DateTime
+    keeps in SQLite (so UtcDateTime reads it back; text order is time order)."""
+    # == strftime("%Y-%m-%d %H:%M:%S.%f"), at a third of its cost (once per record)
+    return at.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def row(record: Record, resources: Resources | None = None, at: datetime | None = None) -> Row | None:
+    """The row of `record` (None: a record for no account, which nobody may see).
+    Pure: no database work, so the recorder's batcher makes its rows before it
+    opens a transaction. `resources`: the (ResourceType, ResourceName) pairs LookupEvents
+    shows and finds the record by (default: the record's own `resources` ARNs).
+    `at`: the exact time, when known (eventTime has whole seconds; the row keeps
+    the exact time so that newest-first is right within a second)."""
+    account = record.get("recipientAccountId")
+    if not account:
+        return None  # an unsigned call for no known account
+    res = list(resources) if resources is not None else _resources_from_record(record)
+    identity = record.get("userIdentity") or {}
+    return (
+        record["eventID"],
+        account,
+        text_time(at or _parse_time(record["eventTime"])),
+        record["eventName"],
+        record["eventSource"],
+        username_of(record),
+        identity.get("accessKeyId") or None,
+        bool(record.get("readOnly", False)),
+        res or None,
+        _resource_values(res),
+        orjson.dumps(record),
+    )
 
 
 def _resource_values(res: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -149,92 +165,104 @@ def append(
     resources: Sequence[Resources] | None = None,
     times: Sequence[datetime | None] | None = None,
 ) -> None:
-    """Store `records` in the caller's transaction. `resources`, one sequence per
-    record, are the (ResourceType, ResourceName) pairs LookupEvents shows and finds
-    it by; without them they come from each record's own `resources` (ARNs)."""
-    if not records:
-        return
-    prepared, pairs = rows(records, resources, times)
-    append_rows(db, prepared, pairs)
-
-
-def append_rows(
-    db: Connection, prepared: list[dict[str, Any]], pairs: list[list[tuple[str, str]]]
-) -> None:
-    """Store rows made by `rows` (the batcher prepares them outside the transaction):
-    seq numbers for all of them at once, then one multi-row insert per table."""
-    if not prepared:
-        return
-    seqs = _next_seqs(db, len(prepared))
-    stamp = _stamp_for(db)
-    events: list[tuple[Any, ...]] = []
-    lookup: list[tuple[Any, ...]] = []
-    for row, res, seq in zip(prepared, pairs, seqs, strict=True):
-        row["seq"] = seq
-        when = stamp(row["event_time"])
-        events.append(
-            (seq, row["event_id"], row["account_id"], when, row["event_name"],
-             row["event_source"], row["username"], row["access_key_id"], row["read_only"],
-             row["resources"], row["record"])
-        )
-        if res:
-            account = row["account_id"]
-            lookup.extend((account, a, v, when, seq) for a, v in _resource_values(res))
-    # Straight to the driver's executemany: SQLAlchemy's per-row parameter processing
-    # cost more than SQLite's own work here, and this runs for every API call.
-    mark = "?" if db.dialect.paramstyle == "qmark" else "%s"
-    db.exec_driver_sql(
-        f"INSERT INTO audit_events ({', '.join(_EVENT_COLUMNS)}) "
-        f"VALUES ({', '.join([mark] * len(_EVENT_COLUMNS))})",
-        events,
+    """Store `records` in the caller's transaction. `resources` and `times`: one per
+    record, as `row` takes them."""
+    made = (
+        row(r, resources[i] if resources is not None else None, times[i] if times else None)
+        for i, r in enumerate(records)
     )
-    if lookup:
-        db.exec_driver_sql(
-            "INSERT INTO audit_lookup (account_id, attribute, value, event_time, seq) "
-            f"VALUES ({', '.join([mark] * 5)})",
-            lookup,
-        )
+    insert(db, [r for r in made if r is not None])
 
 
-_EVENT_COLUMNS = (
-    "seq",
-    "event_id",
-    "account_id",
-    "event_time",
-    "event_name",
-    "event_source",
-    "username",
-    "access_key_id",
-    "read_only",
-    "resources",
-    "record",
+def insert(db: Connection, rows: Sequence[Row]) -> None:
+    """Store `rows` in the caller's transaction: seq numbers for all of them at once,
+    one statement per table."""
+    if not rows:
+        return
+    if db.dialect.name == "sqlite":
+        _insert_sqlite(db, rows)
+    else:
+        _insert_postgres(db, rows)
+
+
+def _insert_sqlite(db: Connection, rows: Sequence[Row]) -> None:
+    # The whole batch goes in as two parameters SQLite takes apart itself: the rows'
+    # columns as one JSON array (json_each), their records as one byte string cut by
+    # offsets (substr on a BLOB is by byte, no parsing). One statement per table,
+    # whatever the batch's size. Besides being cheaper than a statement per row, it
+    # matters for the recorder: Python's sqlite3 releases the GIL around each
+    # statement, and a statement per row handed the GIL back and forth with the
+    # request threads hundreds of times a second, which cost them more CPU than the
+    # inserts themselves. (Records inside the JSON cost SQLite a parse each: 60%
+    # more per row than the byte string.) README, "Audit log", has the figures.
+    # Safe to number after the largest seq: the write transaction holds SQLite's only
+    # write lock from BEGIN IMMEDIATE (store/db.py). The driver's own connection, as
+    # SQLAlchemy's statement machinery cost more than SQLite's work for one record.
+    raw = db.connection.driver_connection
+    assert raw is not None
+    top = raw.execute("SELECT MAX(seq) FROM audit_events").fetchone()[0] or 0
+    columns: list[tuple[Any, ...]] = []
+    start = 1  # substr counts from 1
+    for r in rows:
+        columns.append((*r[:10], start, len(r[10])))
+        start += len(r[10])
+    batch = orjson.dumps(columns)
+    raw.execute(_SQLITE_EVENTS, (top, batch, b"".join(r[10] for r in rows)))
+    if any(r[9] for r in rows):
+        raw.execute(_SQLITE_LOOKUPS, (top, batch))
+
+
+def _field(i: int, source: str = "value") -> str:
+    return f"json_extract({source}, '$[{i}]')"
+
+
+# json_each's `key` is the row's position in the batch; fields by position (Row),
+# then the record's offset and length in the byte string.
+_SQLITE_EVENTS = (
+    "INSERT INTO audit_events (seq, event_id, account_id, event_time, event_name, "
+    "event_source, username, access_key_id, read_only, resources, record) "
+    f"SELECT ?1 + key + 1, {', '.join(_field(i) for i in range(9))}, "
+    f"CAST(substr(?3, {_field(10)}, {_field(11)}) AS TEXT) "
+    "FROM json_each(CAST(?2 AS TEXT))"
+)
+_SQLITE_LOOKUPS = (
+    "INSERT INTO audit_lookup (account_id, attribute, value, event_time, seq) "
+    f"SELECT {_field(1, 'r.value')}, {_field(0, 'l.value')}, {_field(1, 'l.value')}, "
+    f"{_field(2, 'r.value')}, ?1 + r.key + 1 "
+    "FROM json_each(CAST(?2 AS TEXT)) AS r, json_each(r.value, '$[9]') AS l"
 )
 
 
-def _stamp_for(db: Connection) -> Any:
-    """How the driver takes a UTC timestamp: SQLite as the text SQLAlchemy's DateTime
-    stores (so UtcDateTime reads it back), PostgreSQL as the aware datetime."""
-    if db.dialect.name == "sqlite":
-        # == strftime("%Y-%m-%d %H:%M:%S.%f"), at a third of its cost (once per record)
-        return lambda at: at.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
-    return lambda at: at
-
-
-def _next_seqs(db: Connection, n: int) -> list[int]:
-    """`n` fresh seq numbers. SQLite: after the largest, which is safe because a write
-    transaction holds SQLite's only write lock from BEGIN IMMEDIATE (store/db.py).
-    PostgreSQL: from the column's sequence, which concurrent transactions share."""
-    # Plain SQL through the driver: building and compiling a select() cost more than
-    # SQLite's own lookup of the largest rowid, on every change's transaction.
-    if db.dialect.name == "sqlite":
-        top = int(db.exec_driver_sql("SELECT COALESCE(MAX(seq), 0) FROM audit_events").scalar_one())
-        return list(range(top + 1, top + n + 1))
-    found = db.exec_driver_sql(
-        "SELECT nextval(pg_get_serial_sequence('audit_events', 'seq')) "
-        "FROM generate_series(1, %(n)s)",
-        {"n": n},
+def _insert_postgres(db: Connection, rows: Sequence[Row]) -> None:
+    # Seq numbers from the column's sequence, which concurrent transactions share;
+    # then the driver's executemany (the server does the work, the driver waits
+    # without the GIL).
+    seqs = [
+        int(r[0])
+        for r in db.exec_driver_sql(
+            "SELECT nextval(pg_get_serial_sequence('audit_events', 'seq')) "
+            "FROM generate_series(1, %(n)s)",
+            {"n": len(rows)},
+        )
+    ]
+    events = [
+        (seq, r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7],
+         orjson.dumps(r[8]).decode() if r[8] else None, r[10].decode())
+        for seq, r in zip(seqs, rows, strict=True)
+    ]
+    db.exec_driver_sql(
+        "INSERT INTO audit_events (seq, event_id, account_id, event_time, event_name, "
+        "event_source, username, access_key_id, read_only, resources, record) "
+        "VALUES (%s, %s, %s, CAST(%s AS timestamp) AT TIME ZONE 'UTC', %s, %s, %s, %s, %s, %s, %s)",
+        events,
     )
-    return [int(r[0]) for r in found]
+    lookups = [(r[1], a, v, r[2], seq) for seq, r in zip(seqs, rows, strict=True) for a, v in r[9]]
+    if lookups:
+        db.exec_driver_sql(
+            "INSERT INTO audit_lookup (account_id, attribute, value, event_time, seq) "
+            "VALUES (%s, %s, %s, CAST(%s AS timestamp) AT TIME ZONE 'UTC', %s)",
+            lookups,
+        )
 
 
 # ---- reading -------------------------------------------------------------------

@@ -1,5 +1,5 @@
-"""CloudTrail records, built from plain facts: pure (no I/O, no clock, no randomness
-beyond the event ID a caller may pass in).
+"""CloudTrail records, built from plain facts: pure (no I/O, and no clock or
+randomness beyond the event ID, which a caller may pass in).
 
 The shapes follow the AWS CloudTrail User Guide: "CloudTrail record contents"
 (cloudtrail-event-reference-record-contents), "CloudTrail userIdentity element"
@@ -17,7 +17,8 @@ as CloudTrail leaves passwords out of CreateLoginProfile's requestParameters.
 
 from __future__ import annotations
 
-import os
+import random
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -117,14 +118,24 @@ def federated_identity(
 # ---- common pieces ------------------------------------------------------------
 
 
-def new_event_id() -> str:
-    """A random (version 4) UUID as text, as str(uuid.uuid4()) makes it, for a
-    fraction of its cost (no UUID object): one per API call."""
-    h = os.urandom(16).hex()
-    # version nibble 4; variant bits 10 (the first hex digit of the 4th group: 8-b)
-    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
+def new_event_id(now_ms: int | None = None) -> str:
+    """A fresh eventID: a UUID in CloudTrail's text form, time-ordered (version 7:
+    the first 48 bits are the Unix time in milliseconds, then random bits).
+
+    Why not random (version 4) like AWS's: the log keeps a unique index on eventID,
+    and random keys land on a random page of it each, so at a million records every
+    batch rewrote hundreds of index pages (the recording cost grew with the log);
+    time-ordered keys append at the index's end. Consumers see a UUID either way,
+    and the time it carries is the record's own eventTime, which is no secret.
+    Nor is the ID: it only has to be unique, so its random bits come from Python's
+    generator (re-seeded in forked children), not from a system call per record."""
+    ms = int(time.time() * 1000) if now_ms is None else now_ms
+    h = f"{ms & 0xFFFFFFFFFFFF:012x}{_random_bits(80):020x}"
+    # version nibble 7; variant bits 10 (the first hex digit of the 4th group: 8-b)
+    return f"{h[:8]}-{h[8:12]}-7{h[13:16]}-{_VARIANT[int(h[16], 16) & 3]}{h[17:20]}-{h[20:32]}"
 
 
+_random_bits = random.getrandbits
 _VARIANT = "89ab"
 
 

@@ -50,7 +50,11 @@ class RequestAudit:
         self.read_only = is_read_only(ctx.operation)
 
     def watch(self, call: Call) -> Call:
-        """`call`, sharing this request's AuditFacts with its handler."""
+        """`call`, sharing this request's AuditFacts with its handler. Each call is
+        one attempt (a read-first operation run again to write, a write retried after
+        a race): the facts start afresh, so a record never carries what an attempt
+        that was thrown away had noted."""
+        self.facts = AuditFacts()
         call.audit = self.facts
         return call
 

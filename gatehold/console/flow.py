@@ -68,6 +68,9 @@ class Console:
     region: str = "us-east-1"
     # Alarms for suspicious sign-ins (gatehold/alarms); None: none are raised.
     alarms: Alarms | None = None
+    # Where a sign-in lands: ConsoleLogin's additionalEventData.LoginTo, an absolute
+    # URL as AWS writes it (https://console.aws.amazon.com/console/home?...).
+    home_url: str = signin_events.CONSOLE_HOME
 
 
 @dataclass(frozen=True)
@@ -320,6 +323,7 @@ def password_step(
             now=now,
             source_ip=source_ip,
             user_agent=user_agent,
+            login_to=c.home_url,
         )
         notices = _judge_attempt(
             db, c, who, user_name, t, source_ip, now, mfa_used=False, named=named
@@ -416,6 +420,7 @@ def second_factor_step(
             now=now,
             source_ip=source_ip,
             user_agent=user_agent,
+            login_to=c.home_url,
         )
         name = who.user.user_name if who.user else ""
         notices = _judge_attempt(db, c, who, name, t, source_ip, now, mfa_used=ok)

@@ -250,6 +250,7 @@ def console_routes(
         ),
         region=settings.region,
         alarms=alarms,
+        home_url=(settings.public_url or settings.endpoint).rstrip("/") + "/console/home",
     )
     key = csrf.derive_key(load_or_create_key(settings.data_dir, create=False))
     web = Web(console, key, settings)

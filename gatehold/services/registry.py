@@ -94,8 +94,10 @@ def is_read_only(operation: str) -> bool:
 
 # Operations that write only now and then (read_mostly.py): they run in a read
 # transaction and ask for a write one (WriteNeeded) only when they must write.
-# AssumeRole: RoleLastUsed at most once a minute per role, and MFA codes.
-READ_MOSTLY = frozenset({"AssumeRole"})
+# AssumeRole: RoleLastUsed at most once a minute per role, and MFA codes. The
+# federation calls: RoleLastUsed too; and AssumeRoleWithWebIdentity may fetch the
+# issuer's keys (up to 5 s), which must not happen while holding SQLite's write lock.
+READ_MOSTLY = frozenset({"AssumeRole", "AssumeRoleWithWebIdentity", "AssumeRoleWithSAML"})
 
 
 def reads_first(operation: str) -> bool:

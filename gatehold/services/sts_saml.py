@@ -39,7 +39,13 @@ from gatehold.principal_policies import compiled
 from gatehold.services.call import Call, Params, Result
 from gatehold.services.iam import saml_metadata
 from gatehold.services.iam.saml_providers import key_aad as saml_key_aad
-from gatehold.services.sts_assume import find_role, role_session_duration, session_tags
+from gatehold.services.read_mostly import need_write
+from gatehold.services.sts_assume import (
+    find_role,
+    last_used_is_stale,
+    role_session_duration,
+    session_tags,
+)
 from gatehold.services.sts_common import (
     expiry,
     mint,
@@ -299,9 +305,11 @@ def _session(
         federated_provider=provider.arn,
     )
     _, credentials = mint(call, session_principal, facts)
-    role_store.update(
-        call.db, role.role_id, last_used_at=call.ctx.now, last_used_region=call.ctx.region
-    )
+    if last_used_is_stale(role, call.ctx.now, call.ctx.region):
+        need_write(call.db)
+        role_store.update(
+            call.db, role.role_id, last_used_at=call.ctx.now, last_used_region=call.ctx.region
+        )
     result: Result = {
         "Credentials": credentials,
         "AssumedRoleUser": {"AssumedRoleId": f"{role.role_id}:{name}", "Arn": session_arn},

@@ -55,6 +55,10 @@ def make_engine(url: str) -> Engine:
             poolclass=QueuePool,
             pool_size=8,
             max_overflow=8,
+            # Last in, first out: the connection used last is the one whose page cache
+            # is warm (SQLite keeps a cache per connection, dropped when another
+            # connection has written since); FIFO rotated through all eight.
+            pool_use_lifo=True,
             connect_args={"check_same_thread": False, "isolation_level": None},
         )
         event.listen(engine, "connect", _sqlite_pragmas)

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 
 from gatehold.audit import log
@@ -75,6 +76,27 @@ def test_lookups_are_newest_first_per_account_and_page_by_position(store: Store)
         assert [s.event_id for s in page1 + page2] == [s.event_id for s in found]
         assert [s.username for s in _lookup(db, attribute="Username", value="u0")] == ["u0", "u0"]
         assert len(_lookup(db, account=OTHER)) == 1
+
+
+def test_a_batch_is_stored_record_for_record_whatever_its_text(store: Store) -> None:
+    # The batcher stores many records in one statement, cutting each out of one byte
+    # string: multi-byte characters, escapes and sizes must not shift the cuts.
+    texts = ["plain", "Bötø 😀 \u2028 \"quoted\" \\ back", "x" * 5000, "", "终端 </script>"]
+    recs = [record(NOW + timedelta(milliseconds=i), user=f"user{i}") | {"userAgent": t}
+            for i, t in enumerate(texts)]
+    recorder = Recorder(store, interval=60)
+    for r in recs:
+        recorder.later_record(r, [("AWS::IAM::User", f"user{recs.index(r)}")])
+    recorder.close()
+    with store.reading() as db:
+        stored = {s.event_id: s for s in _lookup(db, limit=50)}
+        assert len(stored) == len(recs)
+        for i, r in enumerate(recs):
+            s = stored[r["eventID"]]
+            assert orjson.loads(s.record_json) == r
+            assert s.username == f"user{i}" and s.resources == [("AWS::IAM::User", f"user{i}")]
+            found = _lookup(db, attribute="ResourceName", value=f"user{i}")
+            assert [f.event_id for f in found] == [r["eventID"]]
 
 
 def test_since_follows_new_records_in_stored_order(store: Store) -> None:

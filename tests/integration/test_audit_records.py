@@ -33,7 +33,8 @@ from tests.support.seed import add_user_with_key
 from tests.support.servers import ROOT_PASSWORD, RunningServer, run_init, serve
 
 TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
-UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+# eventID: a UUID in its text form (gatehold's are time-ordered, version 7: records.new_event_id)
+UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 
 
 def _common(record: dict[str, Any], server: RunningServer) -> None:
@@ -306,7 +307,9 @@ def test_console_login_success_without_mfa(server: RunningServer, browser_for: A
     assert r["requestParameters"] is None
     assert r["additionalEventData"]["MFAUsed"] == "No"
     assert r["additionalEventData"]["MobileVersion"] == "No"
-    assert r["additionalEventData"]["LoginTo"]
+    # Where the sign-in landed, as an absolute URL (AWS: https://console.aws.amazon.com/console/home?...)
+    port = server.endpoint.rsplit(":", 1)[1]
+    assert r["additionalEventData"]["LoginTo"] == f"http://localhost:{port}/console/home"
     assert r["userIdentity"]["arn"] == f"arn:aws:iam::{server.account_id}:user/{name}"
     assert r["userIdentity"]["type"] == "IAMUser" and r["userIdentity"]["accessKeyId"] == ""
     assert "errorMessage" not in r

@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -132,6 +133,36 @@ def test_the_keys_are_fetched_once_and_reused(server: RunningServer, iam: Any) -
             assume(server, role, fresh.token())
         assert fresh.requests == [f"{fresh.path}/.well-known/openid-configuration",
                                   f"{fresh.path}/keys"]
+
+
+def test_no_write_waits_while_the_keys_are_fetched(server: RunningServer, iam: Any) -> None:
+    # The first call for an issuer fetches its keys, which may take seconds. It runs in
+    # a read transaction (services/read_mostly.py): on SQLite a write transaction
+    # would hold the store's only write lock all along, and every change waited.
+    with running_issuer() as slow:
+        iam.create_open_id_connect_provider(Url=slow.iam_url, ClientIDList=[AUD],
+                                            ThumbprintList=["c" * 40])
+        role = new_role(iam, trust(server, slow))
+        slow.hold = threading.Event()
+        answers: list[dict[str, Any]] = []
+        waiting = threading.Thread(target=lambda: answers.append(assume(server, role, slow.token())))
+        waiting.start()
+        try:
+            assert slow.held.wait(10), "gatehold never asked the issuer for its keys"
+            # A change while the fetch is pending: answered at once. Held up by a write
+            # lock, it would wait until gatehold gives up on the issuer (5 s) and time
+            # out here first (3 s).
+            key, secret = server.admin_keys
+            quick = boto3.client("iam", endpoint_url=server.endpoint, region_name="us-east-1",
+                                 aws_access_key_id=key, aws_secret_access_key=secret,
+                                 config=Config(read_timeout=3, retries={"max_attempts": 1}))
+            quick.create_user(UserName=unique("during-fetch"))
+            assert not slow.hold.is_set() and not answers  # the fetch is still pending
+        finally:
+            slow.hold.set()
+            waiting.join(30)
+        assert answers and answers[0]["AssumedRoleUser"]["Arn"].endswith(f"/{role['RoleName']}/ci-run")
+        assert iam.get_role(RoleName=role["RoleName"])["Role"]["RoleLastUsed"]["Region"] == "us-east-1"
 
 
 # --- the trust policy decides, on the token's claims ---------------------------------

@@ -53,6 +53,10 @@ class OidcIssuer:
         self.keys: dict[str, PrivateKey] = {"rsa": new_rsa_key(), "ec": new_ec_key()}
         self.requests: list[str] = []  # paths served, in order
         self.delay = 0.0  # seconds to wait before answering (a slow provider)
+        # Set `hold` to keep requests waiting until it is set (at most 30 s);
+        # `held` is set when a request has started waiting.
+        self.hold: threading.Event | None = None
+        self.held = threading.Event()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
@@ -114,6 +118,9 @@ class OidcIssuer:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 issuer.requests.append(self.path)
+                if issuer.hold is not None:
+                    issuer.held.set()
+                    issuer.hold.wait(30)
                 if issuer.delay:
                     time.sleep(issuer.delay)
                 if self.path == f"{issuer.path}/.well-known/openid-configuration":

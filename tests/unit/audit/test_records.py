@@ -3,6 +3,7 @@ timestamps, and userIdentity by principal type (CloudTrail User Guide shapes).""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -171,3 +172,16 @@ def test_sign_in_records() -> None:
                                             NOW, "", "", success=False,
                                             error_message=records.NO_SUCH_USER))
     assert hidden["userIdentity"]["userName"] == "HIDDEN_DUE_TO_SECURITY_REASONS"
+
+
+def test_event_ids_are_time_ordered_uuids() -> None:
+    first = records.new_event_id(now_ms=1_700_000_000_000)
+    later = records.new_event_id(now_ms=1_700_000_000_001)
+    same_ms = {records.new_event_id(now_ms=1_700_000_000_001) for _ in range(1000)}
+    parsed = uuid.UUID(first)
+    assert str(parsed) == first and parsed.version == 7
+    assert parsed.variant == uuid.RFC_4122
+    assert int(first.replace("-", "")[:12], 16) == 1_700_000_000_000
+    # the log's unique index on eventID appends instead of scattering: later sorts after
+    assert first < later and all(first < e for e in same_ms)
+    assert len(same_ms) == 1000  # the 74 random bits keep IDs of one millisecond apart
