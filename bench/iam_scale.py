@@ -586,12 +586,11 @@ def main(argv: list[str] | None = None) -> int:
         "insert() (FAST PATH); ListUsers always goes through the API",
     }
     started = time.monotonic()
-    with bench_run("iam_scale", work, args.keep) as run:
-        with ProcessSet() as procs:
-            data["gatehold"] = run_gatehold(args, procs, work)
-            data["flatness"] = flatness(data["gatehold"])
-            if not args.skip_moto:
-                data["moto"] = run_moto(args, procs, work)
+    with bench_run("iam_scale", work, args.keep) as run, ProcessSet() as procs:
+        data["gatehold"] = run_gatehold(args, procs, work)
+        data["flatness"] = flatness(data["gatehold"])
+        if not args.skip_moto:
+            data["moto"] = run_moto(args, procs, work)
     rc = run.rc
     data["wall_s"] = round(time.monotonic() - started, 1)
     if "gatehold" not in data:

@@ -191,35 +191,34 @@ def main(argv: list[str] | None = None) -> int:
 
     work = scratch_dir("gatehold-bench-sigv4-")
     rows: list[dict[str, Any]] = []
-    with bench_run("sigv4_throughput", work, args.keep) as run:
-        # servers (ProcessSet) stop before the PostgreSQL they use (ExitStack)
-        with contextlib.ExitStack() as stack, ProcessSet() as procs:
-            if not args.skip_gatehold:
-                database_url = store_url(stack, args.store, work / "pgdata")
-                print(
-                    f"[gatehold] init + serve --workers {args.workers} ({args.store}) ...",
-                    flush=True,
-                )
-                gh = start_gatehold(
-                    procs, work / "gatehold", workers=args.workers, database_url=database_url
-                )
-                print(
-                    f"[gatehold] {gh.endpoint}: wrk -t{args.threads} -c{args.connections} "
-                    f"-d{args.duration}s ...",
-                    flush=True,
-                )
-                rows.append(measure(gh, work, args))
-                procs.stop(gh.proc)  # free the cores before measuring moto
-            if not args.skip_moto:
-                print("[moto] moto_server ...", flush=True)
-                moto = start_moto(procs, work)
-                print(
-                    f"[moto] {moto.endpoint}: wrk -t{args.threads} -c{args.connections} "
-                    f"-d{args.duration}s ...",
-                    flush=True,
-                )
-                rows.append(measure(moto, work, args))
-                procs.stop(moto.proc)
+    # servers (ProcessSet) stop before the PostgreSQL they use (ExitStack)
+    with bench_run("sigv4_throughput", work, args.keep) as run, contextlib.ExitStack() as stack, ProcessSet() as procs:
+        if not args.skip_gatehold:
+            database_url = store_url(stack, args.store, work / "pgdata")
+            print(
+                f"[gatehold] init + serve --workers {args.workers} ({args.store}) ...",
+                flush=True,
+            )
+            gh = start_gatehold(
+                procs, work / "gatehold", workers=args.workers, database_url=database_url
+            )
+            print(
+                f"[gatehold] {gh.endpoint}: wrk -t{args.threads} -c{args.connections} "
+                f"-d{args.duration}s ...",
+                flush=True,
+            )
+            rows.append(measure(gh, work, args))
+            procs.stop(gh.proc)  # free the cores before measuring moto
+        if not args.skip_moto:
+            print("[moto] moto_server ...", flush=True)
+            moto = start_moto(procs, work)
+            print(
+                f"[moto] {moto.endpoint}: wrk -t{args.threads} -c{args.connections} "
+                f"-d{args.duration}s ...",
+                flush=True,
+            )
+            rows.append(measure(moto, work, args))
+            procs.stop(moto.proc)
     rc = run.rc
     if rc and not rows:
         return rc

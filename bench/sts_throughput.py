@@ -165,19 +165,18 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     work = scratch_dir("gatehold-bench-sts-")
     rows: list[dict[str, Any]] = []
-    with bench_run("sts_throughput", work, args.keep) as run:
-        with contextlib.ExitStack() as stack, ProcessSet() as procs:
-            database_url = store_url(stack, args.store, work / "pgdata")
-            print(f"[gatehold] init + serve --workers {args.workers} ({args.store}) ...", flush=True)
-            gh = start_gatehold(procs, work / "gatehold", workers=args.workers,
-                                database_url=database_url)
-            role_arn = _role_trusting_admin(gh)
-            for name, req, expect in requests_to_measure(gh, role_arn):
-                print(f"[{name}] wrk -t{args.threads} -c{args.connections} -d{args.duration}s ...",
-                      flush=True)
-                rows.append(measure(gh, name, req, expect, work, args))
-            if gh.proc is not None:
-                procs.stop(gh.proc)
+    with bench_run("sts_throughput", work, args.keep) as run, contextlib.ExitStack() as stack, ProcessSet() as procs:
+        database_url = store_url(stack, args.store, work / "pgdata")
+        print(f"[gatehold] init + serve --workers {args.workers} ({args.store}) ...", flush=True)
+        gh = start_gatehold(procs, work / "gatehold", workers=args.workers,
+                            database_url=database_url)
+        role_arn = _role_trusting_admin(gh)
+        for name, req, expect in requests_to_measure(gh, role_arn):
+            print(f"[{name}] wrk -t{args.threads} -c{args.connections} -d{args.duration}s ...",
+                  flush=True)
+            rows.append(measure(gh, name, req, expect, work, args))
+        if gh.proc is not None:
+            procs.stop(gh.proc)
     rc = run.rc
     if rc:
         return rc

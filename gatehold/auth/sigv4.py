@@ -19,7 +19,7 @@ import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from urllib.parse import quote_from_bytes, unquote_to_bytes
 
@@ -213,7 +213,7 @@ def _parse_basic_date(value: str) -> datetime:
             and value[:8].isdigit() and value[9:15].isdigit()):
         try:
             return datetime(int(value[:4]), int(value[4:6]), int(value[6:8]), int(value[9:11]),
-                            int(value[11:13]), int(value[13:15]), tzinfo=timezone.utc)
+                            int(value[11:13]), int(value[13:15]), tzinfo=UTC)
         except ValueError:
             pass
     raise _bad_date(value)
@@ -223,8 +223,8 @@ def _parse_http_date(value: str) -> datetime:
     try:
         parsed = parsedate_to_datetime(value)
         if parsed.tzinfo is None:  # "-0000": UTC, with no claim about local time
-            return parsed.replace(tzinfo=timezone.utc)
-        return parsed.astimezone(timezone.utc)
+            return parsed.replace(tzinfo=UTC)
+        return parsed.astimezone(UTC)
     except (TypeError, ValueError, OverflowError):
         raise _bad_date(value) from None
 
@@ -418,4 +418,4 @@ def _text(raw: bytes) -> str:
 
 
 def _fmt(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime(_ISO_BASIC)
+    return moment.astimezone(UTC).strftime(_ISO_BASIC)

@@ -36,7 +36,7 @@ def test_second_init_fails_clearly_and_changes_nothing(tmp_path: Path, database_
     again = subprocess.run(
         [*gatehold_command(), "init", *store_args(tmp_path, database_url), "--root-email",
          "other@example.com", "--json"],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True, text=True, check=False, timeout=60,
     )
     assert again.returncode == 1
     assert "already initialized" in again.stderr
@@ -61,7 +61,7 @@ def test_secrets_are_not_stored_in_clear(tmp_path: Path, database_url: str | Non
 def test_serve_refuses_an_uninitialized_store(tmp_path: Path, database_url: str | None) -> None:
     out = subprocess.run(
         [*gatehold_command(), "serve", *store_args(tmp_path, database_url), "--port", "1"],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True, text=True, check=False, timeout=60,
     )
     assert out.returncode == 1
     assert "gatehold init" in out.stderr
@@ -70,6 +70,6 @@ def test_serve_refuses_an_uninitialized_store(tmp_path: Path, database_url: str 
 
 def test_console_script_is_installed() -> None:
     exe = Path(sys.executable).with_name("gatehold")
-    out = subprocess.run([str(exe), "--help"], capture_output=True, text=True, timeout=60)
+    out = subprocess.run([str(exe), "--help"], capture_output=True, text=True, check=False, timeout=60)
     assert out.returncode == 0
     assert "init" in out.stdout and "serve" in out.stdout

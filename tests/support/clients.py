@@ -25,7 +25,7 @@ def aws_cli() -> str:
 def run_aws(args: list[str], env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     return subprocess.run(
-        [aws_cli(), *args], capture_output=True, text=True, env={**base, **env}, timeout=timeout
+        [aws_cli(), *args], capture_output=True, text=True, check=False, env={**base, **env}, timeout=timeout
     )
 
 
@@ -34,7 +34,7 @@ def run_node(script: str, *args: str, timeout: float = 60) -> dict[str, Any]:
     if node is None or not (JS_DIR / "node_modules").exists():
         raise RuntimeError("node and tests/js/node_modules are needed: run scripts/test.sh")
     out = subprocess.run(
-        [node, str(JS_DIR / script), *args], capture_output=True, text=True, timeout=timeout, cwd=JS_DIR
+        [node, str(JS_DIR / script), *args], capture_output=True, text=True, check=False, timeout=timeout, cwd=JS_DIR
     )
     if out.returncode != 0:
         raise RuntimeError(f"node failed: {out.stderr}")

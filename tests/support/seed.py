@@ -7,7 +7,7 @@ the same repositories and the same operator key the server uses.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from gatehold import ids
 from gatehold.arn import iam_arn
@@ -34,7 +34,7 @@ def add_user_with_key(
     server: RunningServer, name: str, policy_arns: tuple[str, ...] = (), path: str = "/"
 ) -> tuple[str, str]:
     store, box = _open(server)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     account = server.account_id
     try:
         with store.transaction() as db:
@@ -55,7 +55,7 @@ def add_root_key(server: RunningServer) -> tuple[str, str]:
     store, box = _open(server)
     try:
         with store.transaction() as db:
-            key, secret = _new_key(box, server.account_id, None, datetime.now(timezone.utc))
+            key, secret = _new_key(box, server.account_id, None, datetime.now(UTC))
             access_keys.insert(db, key)
         return key.access_key_id, secret
     finally:

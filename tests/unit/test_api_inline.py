@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -26,7 +26,7 @@ PEER = Peer(source_ip="127.0.0.1", secure=False)
 def api(tmp_path: Path) -> tuple[AwsApi, InitResult]:
     store = Store.open(sqlite_url(tmp_path))
     box = SecretBox(b"k" * 32)
-    init = initialize(store, box, datetime.now(timezone.utc), "root@example.com", "Pw-123456789!")
+    init = initialize(store, box, datetime.now(UTC), "root@example.com", "Pw-123456789!")
     return AwsApi(store, box, SystemClock(), PolicyEnforcer()), init
 
 
