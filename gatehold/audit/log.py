@@ -194,7 +194,7 @@ def _insert_sqlite(db: Connection, rows: Sequence[Row]) -> None:
     # statement, and a statement per row handed the GIL back and forth with the
     # request threads hundreds of times a second, which cost them more CPU than the
     # inserts themselves. (Records inside the JSON cost SQLite a parse each: 60%
-    # more per row than the byte string.) README, "Audit log", has the figures.
+    # more per row than the byte string.) bench/README.md, audit_cost.py, has the figures.
     # Safe to number after the largest seq: the write transaction holds SQLite's only
     # write lock from BEGIN IMMEDIATE (store/db.py). The driver's own connection, as
     # SQLAlchemy's statement machinery cost more than SQLite's work for one record.

@@ -14,8 +14,8 @@ Two paths (README, "Audit log"):
   the queued records of the last interval; no change is ever lost, since changes
   never take this path.
 
-What it costs, and why it is built this way (bench/audit_cost.py; README, "Audit
-log", has the figures): the batcher shares the GIL and the machine's cores with
+What it costs, and why it is built this way (bench/audit_cost.py; the figures and
+the experiments are in bench/README.md): the batcher shares the GIL and the machine's cores with
 the threads serving requests, so how it works matters as much as how much.
 - It stores a batch with one statement per table (log.insert), which runs with
   the GIL released throughout; a statement per row handed the GIL back and forth
