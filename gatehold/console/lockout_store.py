@@ -41,14 +41,32 @@ def hold(conn: Connection, subject: str, now: datetime) -> Counter:
     ends: the read half of a read-modify-write (FOR UPDATE locks no row that does not
     exist, so two first failures of a new subject would both read nothing). The
     placeholder (no failures) is only seen by this transaction, which puts the real
-    counter before it commits."""
+    counter before it commits.
+
+    Returns only once the row is really held. On PostgreSQL the row this waited for
+    can be deleted by the transaction it waited on (a correct password clears the
+    counter): FOR UPDATE then finds nothing, and going on without the lock let two
+    sign-ins take the account and address rows in opposite orders and deadlock
+    (seen in CI). So the placeholder is inserted again and locked."""
     insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    conn.execute(
+    placeholder = (
         insert(_t)
         .values(subject=subject, failures=0, last_failure_at=now, locked_until=None)
         .on_conflict_do_nothing(index_elements=[_t.c.subject])
     )
-    return get(conn, subject, for_update=True)
+    locked = select(_t).where(_t.c.subject == subject).with_for_update()
+    for _ in range(_HOLD_ATTEMPTS):
+        conn.execute(placeholder)
+        row = conn.execute(locked).first()
+        if row is not None:
+            m = row._mapping
+            return Counter(m["failures"], m["last_failure_at"], m["locked_until"])
+    # Deleted under us every time: only a storm of concurrent clears could do that.
+    raise RuntimeError(f"the sign-in counter {subject!r} kept vanishing")
+
+
+# Each retry follows a committed delete of the row; a third in a row is not expected.
+_HOLD_ATTEMPTS = 5
 
 
 def put(conn: Connection, subject: str, counter: Counter) -> None:

@@ -10,12 +10,16 @@ from __future__ import annotations
 import html.parser
 import http.client
 import threading
+import time
 import urllib.parse
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from gatehold.auth.password import verify_password
 from gatehold.clock import SystemClock
@@ -23,6 +27,7 @@ from gatehold.console import flow, lockout, lockout_store, signin
 from gatehold.console.lockout import Counter, LockoutPolicy
 from gatehold.store import schema
 from gatehold.store.db import Store, sqlite_url
+from gatehold.store.migrations import migrate
 from tests.support.console import INCORRECT, PASSWORD, make_user, unlock
 from tests.support.servers import RunningServer
 
@@ -224,3 +229,62 @@ def _session_count(store: Store, user_id: str) -> int:
     t = schema.console_sessions
     with store.reading() as db:
         return len(db.execute(select(t.c.token_hash).where(t.c.user_id == user_id)).all())
+
+
+def test_hold_waits_out_a_cleared_counter_and_still_holds_the_row(
+    database_url: str | None, tmp_path: Path
+) -> None:
+    """A sign-in waiting to lock a counter that the transaction it waits on deletes (a
+    correct password clears it) must still come away holding the row: without it,
+    two sign-ins took the account and address rows in opposite orders and deadlocked
+    on PostgreSQL (seen in CI)."""
+    if database_url is None:
+        pytest.skip("SQLite runs one write transaction at a time: there is no wait to race")
+    s = Store.open(database_url)
+    migrate(s)
+    subject = "user:123456789012:held"
+    now = datetime.now(UTC)
+    held = threading.Event()
+    try:
+        with s.engine.connect() as first, s.engine.connect() as probe:
+            tx = first.begin()
+            lockout_store.hold(first, subject, now)
+            lockout_store.put(first, subject, Counter(4, now, None))
+            tx.commit()
+            tx = first.begin()
+            lockout_store.hold(first, subject, now)  # the correct password's transaction
+
+            def second() -> None:
+                with s.transaction() as db:
+                    lockout_store.hold(db, subject, now)  # waits for `first`
+                    held.set()
+                    time.sleep(2)  # keeps the row while the probe looks
+
+            waiting = threading.Thread(target=second)
+            waiting.start()
+            _until_a_lock_is_awaited(probe)  # the waiter has found the row, and waits on it
+            lockout_store.clear(first, subject)
+            tx.commit()  # the row is gone; the waiter must take a new one
+            assert held.wait(20)
+            # The waiter's new row is not committed, so the probe cannot see it; but
+            # inserting the same subject must wait for the waiter (it holds the key).
+            with probe.begin(), pytest.raises(OperationalError, match="lock timeout"):
+                probe.exec_driver_sql("SET LOCAL lock_timeout = '200ms'")
+                lockout_store.hold(probe, subject, now)
+            waiting.join(30)
+    finally:
+        s.dispose()
+
+
+def _until_a_lock_is_awaited(conn: Any) -> None:
+    """Until another session of this database waits on a lock (PostgreSQL)."""
+    for _ in range(200):
+        waiting = conn.exec_driver_sql(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        ).scalar_one()
+        conn.rollback()
+        if waiting:
+            return
+        time.sleep(0.05)
+    raise AssertionError("nobody waited on the counter's row")
