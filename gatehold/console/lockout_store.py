@@ -12,6 +12,7 @@ SQLAlchemy leaves FOR UPDATE out.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -30,8 +31,10 @@ def get(conn: Connection, subject: str, *, for_update: bool = False) -> Counter:
     if for_update:
         query = query.with_for_update()
     row = conn.execute(query).first()
-    if row is None:
-        return Counter()
+    return Counter() if row is None else _counter(row)
+
+
+def _counter(row: Any) -> Counter:
     m = row._mapping
     return Counter(m["failures"], m["last_failure_at"], m["locked_until"])
 
@@ -59,8 +62,7 @@ def hold(conn: Connection, subject: str, now: datetime) -> Counter:
         conn.execute(placeholder)
         row = conn.execute(locked).first()
         if row is not None:
-            m = row._mapping
-            return Counter(m["failures"], m["last_failure_at"], m["locked_until"])
+            return _counter(row)
     # Deleted under us every time: only a storm of concurrent clears could do that.
     raise RuntimeError(f"the sign-in counter {subject!r} kept vanishing")
 

@@ -144,6 +144,15 @@ def last_used_is_stale(role: Role, now: datetime, region: str) -> bool:
             or now - role.last_used_at >= LAST_USED_RESOLUTION)
 
 
+def note_role_used(call: Call, role: Role) -> None:
+    """RoleLastUsed for a session just issued, when it is stale: the only write of the
+    read-first role assumptions (read_mostly.py), so it asks for a write transaction."""
+    if last_used_is_stale(role, call.ctx.now, call.ctx.region):
+        need_write(call.db)
+        role_store.update(call.db, role.role_id, last_used_at=call.ctx.now,
+                          last_used_region=call.ctx.region)
+
+
 def assume_role(call: Call, params: Params) -> Result:
     p = call.ctx.principal
     role_arn = params["RoleArn"]
@@ -184,10 +193,7 @@ def assume_role(call: Call, params: Params) -> Result:
         user_id=f"{role.role_id}:{name}",
     )
     _, credentials = mint(call, session_principal, facts)
-    if last_used_is_stale(role, call.ctx.now, call.ctx.region):
-        need_write(call.db)
-        role_store.update(call.db, role.role_id, last_used_at=call.ctx.now,
-                          last_used_region=call.ctx.region)
+    note_role_used(call, role)
     result: Result = {
         "Credentials": credentials,
         "AssumedRoleUser": {"AssumedRoleId": f"{role.role_id}:{name}", "Arn": session_arn},

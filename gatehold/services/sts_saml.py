@@ -39,10 +39,9 @@ from gatehold.principal_policies import compiled
 from gatehold.services.call import Call, Params, Result
 from gatehold.services.iam import saml_metadata
 from gatehold.services.iam.saml_providers import key_aad as saml_key_aad
-from gatehold.services.read_mostly import need_write
 from gatehold.services.sts_assume import (
     find_role,
-    last_used_is_stale,
+    note_role_used,
     role_session_duration,
     session_tags,
 )
@@ -54,7 +53,6 @@ from gatehold.services.sts_common import (
     tag_context,
 )
 from gatehold.store import providers
-from gatehold.store import roles as role_store
 from gatehold.store.providers import SamlProvider
 from gatehold.store.roles import Role
 
@@ -305,11 +303,7 @@ def _session(
         federated_provider=provider.arn,
     )
     _, credentials = mint(call, session_principal, facts)
-    if last_used_is_stale(role, call.ctx.now, call.ctx.region):
-        need_write(call.db)
-        role_store.update(
-            call.db, role.role_id, last_used_at=call.ctx.now, last_used_region=call.ctx.region
-        )
+    note_role_used(call, role)
     result: Result = {
         "Credentials": credentials,
         "AssumedRoleUser": {"AssumedRoleId": f"{role.role_id}:{name}", "Arn": session_arn},

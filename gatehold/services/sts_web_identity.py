@@ -25,8 +25,7 @@ from gatehold.errors import AwsError, access_denied
 from gatehold.policy import PolicyKind, PolicyRef
 from gatehold.principal_policies import compiled
 from gatehold.services.call import Call, Handler, Params, Result
-from gatehold.services.read_mostly import need_write
-from gatehold.services.sts_assume import find_role, last_used_is_stale, role_session_duration
+from gatehold.services.sts_assume import find_role, note_role_used, role_session_duration
 from gatehold.services.sts_common import (
     expiry,
     mint,
@@ -35,7 +34,6 @@ from gatehold.services.sts_common import (
     tag_context,
 )
 from gatehold.store import providers
-from gatehold.store import roles as role_store
 from gatehold.store.providers import OidcProvider
 from gatehold.store.roles import Role
 
@@ -185,10 +183,7 @@ def _issue(call: Call, params: Params, role: Role, provider: OidcProvider, claim
         policies=policies, federated_provider=provider.url,
     )
     _, credentials = mint(call, principal, facts)
-    if last_used_is_stale(role, call.ctx.now, call.ctx.region):
-        need_write(call.db)
-        role_store.update(call.db, role.role_id, last_used_at=call.ctx.now,
-                          last_used_region=call.ctx.region)
+    note_role_used(call, role)
     result: Result = {
         "Credentials": credentials,
         "SubjectFromWebIdentityToken": claims["sub"],
