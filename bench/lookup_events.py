@@ -3,10 +3,12 @@
 
 1. starts one gatehold (`--workers 1`) on 127.0.0.1 in a temp data dir;
 2. SEEDS the audit log with --records records (default 1,000,000) over the last 80
-   days, for the server's account: FAST PATH, rows written straight into the store's
-   audit_events and audit_lookup tables (the same rows gatehold/audit/log.py writes,
-   through its own `log.append`), in chunks, NOT through the
-   API — recording a million calls through the API would take hours;
+   days, for the server's account: FAST PATH, segments written straight into the
+   store's audit_segments and audit_segment_keys tables (the same segments
+   gatehold/audit/log.py writes, through its own `log.append`), in chunks, NOT
+   through the API — recording a million calls through the API would take hours.
+   A record every ~7 s: segments of ~9 records each (a segment spans at most a
+   minute), a sparser log than a busy server's batches of hundreds;
 3. times lookups THROUGH THE REAL API (boto3's cloudtrail client, SigV4-signed, JSON
    1.1 over HTTP), each --repeat times after a warm-up: one per attribute kind, from
    rare (a ResourceName with 10 events) to common (ReadOnly=false: 30 %), plus the
@@ -48,7 +50,7 @@ from common import (
 )
 from sqlalchemy import text
 
-from gatehold.audit import log
+from gatehold.audit import log, records
 from gatehold.store.db import Store, sqlite_url
 
 CHUNK = 20_000
@@ -103,7 +105,7 @@ def _record(i: int, account: str, at: dt.datetime) -> tuple[dict[str, Any], list
         "requestParameters": {"userName": target},
         "responseElements": None,
         "requestID": str(uuid.uuid4()),
-        "eventID": str(uuid.uuid4()),
+        "eventID": records.new_event_id(records.unix_ms(at)),  # as the recorder makes them
         "readOnly": read_only,
         "eventType": "AwsApiCall",
         "managementEvent": True,
@@ -129,8 +131,7 @@ def seed(store: Store, account: str, count: int) -> tuple[float, dict[str, str]]
             recs.append(record)
             res.append(resources)
             times.append(at)
-        # The rows gatehold itself writes (log.append: seq numbers, events and their
-        # resource lookup rows), a chunk per transaction.
+        # The segments gatehold itself writes (log.append), a chunk per transaction.
         with store.transaction() as db:
             log.append(db, recs, res, times)
         if lo <= count // 2 < lo + CHUNK:
@@ -140,8 +141,8 @@ def seed(store: Store, account: str, count: int) -> tuple[float, dict[str, str]]
             print(f"  seeded {done:,} records ({time.perf_counter() - began:.0f}s)", flush=True)
     with store.transaction() as db:
         if not store.is_sqlite:
-            db.execute(text("ANALYZE audit_events"))
-            db.execute(text("ANALYZE audit_lookup"))
+            db.execute(text("ANALYZE audit_segments"))
+            db.execute(text("ANALYZE audit_segment_keys"))
         else:
             db.execute(text("ANALYZE"))
     return time.perf_counter() - began, picked

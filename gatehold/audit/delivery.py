@@ -4,9 +4,9 @@ Every `trail_delivery_seconds` each logging trail is visited in its own short
 write transaction that locks the trail's row (PostgreSQL: FOR UPDATE SKIP LOCKED,
 so two workers never deliver the same trail at once; SQLite's write transaction
 is exclusive anyway): the records stored after the trail's cursor are read in
-`seq` order, the trail's share is written as files, and the cursor moves on.
+`seq` order (segment by segment), the trail's share is written as files, and the cursor moves on.
 
-Records younger than SETTLE are left for the next round: on PostgreSQL a
+Segments with records younger than SETTLE are left for the next round: on PostgreSQL a
 transaction that took a lower seq may still be committing, and a follower that
 moved past it would never see its records (see audit/log.py). Files are written
 before the cursor's transaction commits, so a crash in between repeats records in
@@ -23,37 +23,23 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import orjson
-from sqlalchemy import Connection, select
-
+from gatehold.audit import log as audit_log
 from gatehold.audit import log_files, trails_store
 from gatehold.audit.log_files import Record
 from gatehold.audit.trails_store import Trail
 from gatehold.clock import Clock
-from gatehold.store import schema
 from gatehold.store.db import Store
 
 log = logging.getLogger("gatehold.trails")
 
 SETTLE = timedelta(seconds=5)
-BATCH = 5000  # records read per trail per transaction
+BATCH = 5000  # records read per trail per transaction (whole segments: a few more)
 
 
 @dataclass(frozen=True)
 class Delivered:
     trail: str
     files: list[Path]
-
-
-def _pending(db: Connection, cursor: int) -> list[tuple[int, datetime, Record]]:
-    t = schema.audit_events
-    rows = db.execute(
-        select(t.c.seq, t.c.event_time, t.c.record)
-        .where(t.c.seq > cursor)
-        .order_by(t.c.seq)
-        .limit(BATCH)
-    )
-    return [(int(r.seq), r.event_time, orjson.loads(r.record)) for r in rows]
 
 
 def _write(root: Path, trail: Trail, region: str, records: list[Record], now: datetime) -> Path:
@@ -91,12 +77,16 @@ class Deliverer:
             assert until is not None
             cursor = trail.cursor
             taken: list[Record] = []
-            for seq, at, record in _pending(db, trail.cursor):
-                if at > now - SETTLE:
+            until_text = audit_log.text_time(until)
+            for seg in audit_log.segments_after(db, trail.cursor, BATCH):
+                if seg.last_time > now - SETTLE:
                     break  # still settling: the cursor never passes it
-                cursor = seq
-                if at <= until and log_files.takes(trail, record):
-                    taken.append(record)
+                cursor = seg.seq
+                taken += [
+                    record
+                    for at, record in seg.records
+                    if at <= until_text and log_files.takes(trail, record)
+                ]
             if cursor == trail.cursor and trail.logging:
                 return None  # nothing settled since the last round
             files: list[Path] = []

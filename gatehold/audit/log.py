@@ -1,30 +1,47 @@
 """The audit log's storage: CloudTrail records in, CloudTrail records out.
 
-`append` runs inside the caller's transaction, so a change and its record commit
-together (or neither does). Records are CloudTrail-shaped dicts (audit/records.py
-builds them); a row keeps the whole record as JSON beside the columns lookups use
-(each single-valued LookupEvents attribute is an indexed column), and `audit_lookup`
-gets one narrow row per ResourceType / ResourceName value of the record.
+`append` / `insert` run inside the caller's transaction, so a change and its record
+commit together (or neither does). Records are CloudTrail-shaped dicts
+(audit/records.py builds them); `row` turns one into a Row: the columns LookupEvents
+filters on, plus the record's JSON.
 
-For code that follows the log (trails, `gatehold events tail`, alarms):
+Rows are stored in segments (store/schema.py, audit_segments): the rows stored
+together for one account (a batch of the recorder, the one record of a change)
+become one segment row holding their columns as one JSON array and their records
+as one byte string, plus one audit_segment_keys row per distinct attribute value
+they carry (EventName, Username, ...). Why: a row and eight index entries per
+record was most of what recording cost (bench/README.md, audit_cost.py); a batch of
+500 reads now writes one row and a handful of keys.
+
+LookupEvents (`lookup`) finds the segments that carry the attribute value, newest
+first by the latest time of the records that carry it, opens them and merges their
+matching records newest first: a record is final once no segment still unopened
+can hold a newer one. A segment spans at most MAX_SPAN, which bounds how far past a
+page's position the merge must look.
+
+An eventID is found without an index entry of its own when it carries its record's
+time (the recorder's version-7 IDs do: records.new_event_id): the segments around
+that millisecond are opened. Any other eventID gets an "EventId" key.
+
+For code that follows the log (trails, `gatehold events tail`):
 
     cursor = log.last_seq(db)            # start at the end (or 0: from the beginning)
     while True:
         batch, cursor = log.since(db, cursor)
         ...
 
-`since` returns records in the order they were stored (`seq`), which is not quite
-eventTime order: read-only calls are stored by a batcher up to ~1 s late
+`since` returns records in the order their segments were stored (`seq`), which is
+not quite eventTime order: read-only calls are stored by a batcher up to ~1 s late
 (audit/recorder.py). On PostgreSQL two transactions may commit out of `seq` order,
-so a follower can see seq 12 before seq 11 commits; followers that must not miss a
-record re-read the last few seconds (`since(db, cursor, settle=...)`) and drop
-duplicates by eventID, as CloudTrail's own consumers must (its files may repeat events).
+so a follower can see segment 12 before segment 11 commits; delivery waits for
+records to settle (audit/delivery.py), and consumers drop repeats by eventID, as
+CloudTrail's own consumers must (its files may repeat events).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -33,15 +50,15 @@ from sqlalchemy import Connection, and_, delete, func, or_, select
 
 from gatehold.store import schema
 
-_t = schema.audit_events
-_l = schema.audit_lookup
+_s = schema.audit_segments
+_k = schema.audit_segment_keys
 
 Record = dict[str, Any]
 Resources = Sequence[tuple[str, str]]
 
 # LookupEvents' AttributeKey values (CloudTrail API Reference, LookupAttribute).
-# EventId is looked up by the events table's own unique index.
-INDEXED_ATTRIBUTES = (
+ATTRIBUTES = (
+    "EventId",
     "EventName",
     "ReadOnly",
     "Username",
@@ -51,13 +68,19 @@ INDEXED_ATTRIBUTES = (
     "AccessKeyId",
 )
 _MAX_VALUE = 512
+# The longest time one segment spans: rows further apart go to separate segments.
+MAX_SPAN = timedelta(seconds=60)
+# Rows per segment at most (the recorder's batches are smaller).
+MAX_SEGMENT = 1000
 
 
 @dataclass(frozen=True)
 class Stored:
     """A record as LookupEvents answers it."""
 
-    seq: int
+    # Where it is in the log's newest-first order: (exact time, segment, index);
+    # a NextToken carries the last one of a page.
+    position: tuple[str, int, int]
     event_id: str
     event_time: datetime
     event_name: str
@@ -76,10 +99,7 @@ def username_of(record: Record) -> str | None:
     kind = identity.get("type")
     if kind == "Root":
         return "root"
-    if kind == "AssumedRole":
-        arn = identity.get("arn") or ""
-        return str(arn.rsplit("/", 1)[1]) if "/" in arn else None
-    if kind == "FederatedUser":
+    if kind in ("AssumedRole", "FederatedUser"):
         arn = identity.get("arn") or ""
         return str(arn.rsplit("/", 1)[1]) if "/" in arn else None
     name = identity.get("userName")
@@ -94,10 +114,6 @@ def _resources_from_record(record: Record) -> list[tuple[str, str]]:
     ]
 
 
-def _parse_time(text: str) -> datetime:
-    return datetime.fromisoformat(text)
-
-
 # One record as the log stores it (`row` makes it, `insert` stores it): the columns
 # LookupEvents filters on, the record's resource lookups, and the record's JSON.
 Row = tuple[
@@ -110,16 +126,20 @@ Row = tuple[
     str | None,  # 6 access_key_id
     bool,  # 7 read_only
     list[tuple[str, str]] | None,  # 8 resources: [(ResourceType, ResourceName)], None: none
-    list[tuple[str, str]],  # 9 lookups: (attribute, value) rows for audit_lookup
+    list[tuple[str, str]],  # 9 lookups: (ResourceType|ResourceName, value), each once
     bytes,  # 10 the record as JSON (UTF-8)
 ]
 
 
 def text_time(at: datetime) -> str:
-    """An exact UTC time as the log's rows carry it: the text SQLAlchemy's DateTime
-    keeps in SQLite (so UtcDateTime reads it back; text order is time order)."""
+    """An exact UTC time as the log keeps it (text order is time order; the text
+    SQLAlchemy's DateTime keeps in SQLite)."""
     # == strftime("%Y-%m-%d %H:%M:%S.%f"), at a third of its cost (once per record)
     return at.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def _from_text(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
 def row(record: Record, resources: Resources | None = None, at: datetime | None = None) -> Row | None:
@@ -137,19 +157,19 @@ def row(record: Record, resources: Resources | None = None, at: datetime | None 
     return (
         record["eventID"],
         account,
-        text_time(at or _parse_time(record["eventTime"])),
+        text_time(at or datetime.fromisoformat(record["eventTime"])),
         record["eventName"],
         record["eventSource"],
         username_of(record),
         identity.get("accessKeyId") or None,
         bool(record.get("readOnly", False)),
         res or None,
-        _resource_values(res),
+        resource_values(res),
         orjson.dumps(record),
     )
 
 
-def _resource_values(res: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+def resource_values(res: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
     """(attribute, value) pairs of a record's resources, each once."""
     out: list[tuple[str, str]] = []
     for kind, name in res:
@@ -157,6 +177,114 @@ def _resource_values(res: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
             if pair not in out:
                 out.append(pair)
     return out
+
+
+# ---- segments: pure -----------------------------------------------------------------
+
+
+@dataclass
+class Segment:
+    """Rows of one account as one segment row: what `insert` stores."""
+
+    account_id: str
+    first_time: str
+    last_time: str
+    # Per record: [event_id, time, event_name, event_source, username,
+    # access_key_id, read_only, resources, offset, length] (Column below).
+    columns: list[list[Any]] = field(default_factory=list)
+    records: list[bytes] = field(default_factory=list)
+    size: int = 0
+    # (attribute, value) -> the latest time of the records that carry it
+    keys: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def add(self, r: Row) -> None:
+        at = r[2]
+        self.first_time = min(self.first_time, at)
+        self.last_time = max(self.last_time, at)
+        self.columns.append([r[0], at, r[3], r[4], r[5], r[6], r[7], r[8], self.size, len(r[10])])
+        self.records.append(r[10])
+        self.size += len(r[10])
+        keys = self.keys
+        for pair in _keys_of(r):
+            if keys.get(pair, "") < at:
+                keys[pair] = at
+
+
+class Column:
+    """Positions in a segment's per-record columns."""
+
+    EVENT_ID, TIME, NAME, SOURCE, USERNAME, ACCESS_KEY, READ_ONLY, RESOURCES, OFFSET, LENGTH = range(10)
+
+
+def _keys_of(r: Row) -> Iterator[tuple[str, str]]:
+    yield ("EventName", r[3][:_MAX_VALUE])
+    yield ("EventSource", r[4][:_MAX_VALUE])
+    yield ("ReadOnly", "true" if r[7] else "false")
+    if r[5]:
+        yield ("Username", r[5][:_MAX_VALUE])
+    if r[6]:
+        yield ("AccessKeyId", r[6][:_MAX_VALUE])
+    yield from r[9]
+    if not _id_carries_time(r[0], r[2]):
+        yield ("EventId", r[0][:_MAX_VALUE])
+
+
+def segments_of(rows: Iterable[Row]) -> list[Segment]:
+    """`rows` as segments, in the order of their first rows: one per account, split
+    where a row falls outside MAX_SPAN around a segment's first row's time or a
+    segment holds MAX_SEGMENT rows."""
+    made: list[Segment] = []
+    open_: dict[str, tuple[Segment, str, str]] = {}  # account: segment, its time window
+    for r in rows:
+        at = r[2]
+        found = open_.get(r[1])
+        if found is None or not found[1] <= at <= found[2] or len(found[0].records) >= MAX_SEGMENT:
+            first = _from_text(at)
+            found = open_[r[1]] = (
+                Segment(r[1], at, at),
+                text_time(first - MAX_SPAN / 2),
+                text_time(first + MAX_SPAN / 2),
+            )
+            made.append(found[0])
+        found[0].add(r)
+    return made
+
+
+def _id_carries_time(event_id: str, at: str) -> bool:
+    """Whether `event_id` is a version-7 UUID whose millisecond is the record's."""
+    ms = _id_ms(event_id)
+    return ms is not None and _ms_text(ms) == at[:23]
+
+
+def _id_ms(event_id: str) -> int | None:
+    if len(event_id) != 36 or event_id[14] != "7":
+        return None
+    try:
+        return int(event_id[:8] + event_id[9:13], 16)
+    except ValueError:
+        return None
+
+
+def _ms_text(ms: int) -> str:
+    whole, fraction = divmod(ms, 1000)
+    return f"{second_text(whole)}.{fraction:03d}"
+
+
+def second_text(unix_second: int) -> str:
+    """"YYYY-MM-DD HH:MM:SS" of a Unix second (the log's time text, to the second);
+    the current second's is made once."""
+    global _second
+    if _second[0] != unix_second:
+        text = (_EPOCH + timedelta(seconds=unix_second)).replace(tzinfo=None).isoformat(" ", "seconds")
+        _second = (unix_second, text)
+    return _second[1]
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_second: tuple[int, str] = (-1, "")  # replaced whole: threads never see a mix
+
+
+# ---- writing ----------------------------------------------------------------------
 
 
 def append(
@@ -175,127 +303,142 @@ def append(
 
 
 def insert(db: Connection, rows: Sequence[Row]) -> None:
-    """Store `rows` in the caller's transaction: seq numbers for all of them at once,
-    one statement per table."""
+    """Store `rows` in the caller's transaction, as segments."""
     if not rows:
         return
-    if db.dialect.name == "sqlite":
-        _insert_sqlite(db, rows)
-    else:
-        _insert_postgres(db, rows)
+    write = _insert_sqlite if db.dialect.name == "sqlite" else _insert_postgres
+    for seg in segments_of(rows):
+        write(db, seg)
 
 
-def _insert_sqlite(db: Connection, rows: Sequence[Row]) -> None:
-    # The whole batch goes in as two parameters SQLite takes apart itself: the rows'
-    # columns as one JSON array (json_each), their records as one byte string cut by
-    # offsets (substr on a BLOB is by byte, no parsing). One statement per table,
-    # whatever the batch's size. Besides being cheaper than a statement per row, it
-    # matters for the recorder: Python's sqlite3 releases the GIL around each
-    # statement, and a statement per row handed the GIL back and forth with the
-    # request threads hundreds of times a second, which cost them more CPU than the
-    # inserts themselves. (Records inside the JSON cost SQLite a parse each: 60%
-    # more per row than the byte string.) bench/README.md, audit_cost.py, has the figures.
-    # Safe to number after the largest seq: the write transaction holds SQLite's only
-    # write lock from BEGIN IMMEDIATE (store/db.py). The driver's own connection, as
-    # SQLAlchemy's statement machinery cost more than SQLite's work for one record.
+def _key_rows(seg: Segment) -> list[tuple[str, str, str]]:
+    return [(a, v, t) for (a, v), t in seg.keys.items()]
+
+
+def _insert_sqlite(db: Connection, seg: Segment) -> None:
+    # The driver's own connection: SQLAlchemy's statement machinery cost more than
+    # SQLite's work. Two statements per segment (its keys go in as one JSON
+    # parameter that SQLite takes apart): Python's sqlite3 releases the GIL around
+    # each statement, and each release beside busy request threads is a hand-off.
     raw = db.connection.driver_connection
     assert raw is not None
-    top = raw.execute("SELECT MAX(seq) FROM audit_events").fetchone()[0] or 0
-    columns: list[tuple[Any, ...]] = []
-    start = 1  # substr counts from 1
-    for r in rows:
-        columns.append((*r[:10], start, len(r[10])))
-        start += len(r[10])
-    batch = orjson.dumps(columns)
-    raw.execute(_SQLITE_EVENTS, (top, batch, b"".join(r[10] for r in rows)))
-    if any(r[9] for r in rows):
-        raw.execute(_SQLITE_LOOKUPS, (top, batch))
+    seq = raw.execute(
+        "INSERT INTO audit_segments (account_id, first_time, last_time, count, columns, records) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        (seg.account_id, seg.first_time, seg.last_time, len(seg.records),
+         orjson.dumps(seg.columns).decode(), b"".join(seg.records)),
+    ).lastrowid
+    raw.execute(
+        "INSERT INTO audit_segment_keys (account_id, attribute, value, last_time, seq) "
+        "SELECT ?1, json_extract(value, '$[0]'), json_extract(value, '$[1]'), "
+        "json_extract(value, '$[2]'), ?2 FROM json_each(?3)",
+        (seg.account_id, seq, orjson.dumps(_key_rows(seg)).decode()),
+    )
 
 
-def _field(i: int, source: str = "value") -> str:
-    return f"json_extract({source}, '$[{i}]')"
+_PG_TIME = "CAST(%s AS timestamp) AT TIME ZONE 'UTC'"
 
 
-# json_each's `key` is the row's position in the batch; fields by position (Row),
-# then the record's offset and length in the byte string.
-_SQLITE_EVENTS = (
-    "INSERT INTO audit_events (seq, event_id, account_id, event_time, event_name, "
-    "event_source, username, access_key_id, read_only, resources, record) "
-    f"SELECT ?1 + key + 1, {', '.join(_field(i) for i in range(9))}, "
-    f"CAST(substr(?3, {_field(10)}, {_field(11)}) AS TEXT) "
-    "FROM json_each(CAST(?2 AS TEXT))"
-)
-_SQLITE_LOOKUPS = (
-    "INSERT INTO audit_lookup (account_id, attribute, value, event_time, seq) "
-    f"SELECT {_field(1, 'r.value')}, {_field(0, 'l.value')}, {_field(1, 'l.value')}, "
-    f"{_field(2, 'r.value')}, ?1 + r.key + 1 "
-    "FROM json_each(CAST(?2 AS TEXT)) AS r, json_each(r.value, '$[9]') AS l"
-)
-
-
-def _insert_postgres(db: Connection, rows: Sequence[Row]) -> None:
-    # Seq numbers from the column's sequence, which concurrent transactions share;
-    # then the driver's executemany (the server does the work, the driver waits
-    # without the GIL).
-    seqs = [
-        int(r[0])
-        for r in db.exec_driver_sql(
-            "SELECT nextval(pg_get_serial_sequence('audit_events', 'seq')) "
-            "FROM generate_series(1, %(n)s)",
-            {"n": len(rows)},
-        )
-    ]
-    events = [
-        (seq, r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7],
-         orjson.dumps(r[8]).decode() if r[8] else None, r[10].decode())
-        for seq, r in zip(seqs, rows, strict=True)
-    ]
+def _insert_postgres(db: Connection, seg: Segment) -> None:
+    seq = db.exec_driver_sql(
+        "INSERT INTO audit_segments (account_id, first_time, last_time, count, columns, records) "
+        f"VALUES (%s, {_PG_TIME}, {_PG_TIME}, %s, %s, %s) RETURNING seq",
+        (seg.account_id, seg.first_time, seg.last_time, len(seg.records),
+         orjson.dumps(seg.columns).decode(), b"".join(seg.records)),
+    ).scalar_one()
     db.exec_driver_sql(
-        "INSERT INTO audit_events (seq, event_id, account_id, event_time, event_name, "
-        "event_source, username, access_key_id, read_only, resources, record) "
-        "VALUES (%s, %s, %s, CAST(%s AS timestamp) AT TIME ZONE 'UTC', %s, %s, %s, %s, %s, %s, %s)",
-        events,
+        "INSERT INTO audit_segment_keys (account_id, attribute, value, last_time, seq) "
+        f"VALUES (%s, %s, %s, {_PG_TIME}, %s)",
+        [(seg.account_id, a, v, t, seq) for a, v, t in _key_rows(seg)],
     )
-    lookups = [(r[1], a, v, r[2], seq) for seq, r in zip(seqs, rows, strict=True) for a, v in r[9]]
-    if lookups:
-        db.exec_driver_sql(
-            "INSERT INTO audit_lookup (account_id, attribute, value, event_time, seq) "
-            "VALUES (%s, %s, %s, CAST(%s AS timestamp) AT TIME ZONE 'UTC', %s)",
-            lookups,
+
+
+# ---- reading: segments and their records ---------------------------------------------
+
+
+def _columns(db: Connection, seq: int) -> list[list[Any]]:
+    found = db.execute(select(_s.c.columns).where(_s.c.seq == seq)).scalar_one_or_none()
+    return orjson.loads(found) if found else []
+
+
+def _record_bytes(db: Connection, seq: int, cuts: Sequence[tuple[int, int]]) -> list[bytes]:
+    """The records at (offset, length) `cuts` of segment `seq`'s byte string, read
+    without loading the rest of it (SQLite: incremental blob I/O; PostgreSQL:
+    substring of an uncompressed column, which reads only the chunks it needs)."""
+    if db.dialect.name == "sqlite":
+        raw = db.connection.driver_connection
+        assert raw is not None
+        with raw.blobopen("audit_segments", "records", seq, readonly=True) as blob:
+            out = []
+            for offset, length in cuts:
+                blob.seek(offset)
+                out.append(blob.read(length))
+            return out
+    return [
+        bytes(
+            db.exec_driver_sql(
+                "SELECT substring(records FROM %s FOR %s) FROM audit_segments WHERE seq = %s",
+                (offset + 1, length, seq),
+            ).scalar_one()
         )
+        for offset, length in cuts
+    ]
 
 
-# ---- reading -------------------------------------------------------------------
-
-
-def _stored(row: Any) -> Stored:
-    res = orjson.loads(row.resources) if row.resources else []
+def _stored(seq: int, index: int, c: list[Any], record: bytes) -> Stored:
     return Stored(
-        int(row.seq),
-        row.event_id,
-        row.event_time,
-        row.event_name,
-        row.event_source,
-        bool(row.read_only),
-        row.record,
-        [(str(a), str(b)) for a, b in res],
-        row.username,
-        row.access_key_id,
+        position=(c[Column.TIME], seq, index),
+        event_id=c[Column.EVENT_ID],
+        event_time=_from_text(c[Column.TIME]),
+        event_name=c[Column.NAME],
+        event_source=c[Column.SOURCE],
+        read_only=bool(c[Column.READ_ONLY]),
+        record_json=record.decode(),
+        resources=[(str(a), str(b)) for a, b in c[Column.RESOURCES] or ()],
+        username=c[Column.USERNAME],
+        access_key_id=c[Column.ACCESS_KEY],
     )
 
 
-_COLUMNS = (
-    _t.c.seq,
-    _t.c.event_id,
-    _t.c.event_time,
-    _t.c.event_name,
-    _t.c.event_source,
-    _t.c.read_only,
-    _t.c.record,
-    _t.c.resources,
-    _t.c.username,
-    _t.c.access_key_id,
-)
+def _finish(db: Connection, found: Sequence[tuple[tuple[str, int, int], list[Any]]]) -> list[Stored]:
+    """Stored records of (position, columns) pairs, their records read segment by segment."""
+    by_segment: dict[int, list[tuple[int, list[Any]]]] = {}
+    for (_, seq, index), c in found:
+        by_segment.setdefault(seq, []).append((index, c))
+    made: dict[tuple[int, int], Stored] = {}
+    for seq, entries in by_segment.items():
+        blobs = _record_bytes(db, seq, [(c[Column.OFFSET], c[Column.LENGTH]) for _, c in entries])
+        for (index, c), blob in zip(entries, blobs, strict=True):
+            made[(seq, index)] = _stored(seq, index, c, blob)
+    return [made[(seq, index)] for (_, seq, index), _ in found]
+
+
+# ---- LookupEvents ---------------------------------------------------------------------
+
+
+def _matcher(attribute: str | None, value: str | None) -> Callable[[list[Any]], bool] | None:
+    """Whether a record's columns carry `attribute` = `value` (None: no record can)."""
+    wanted = (value or "")[:_MAX_VALUE]
+    if attribute is None:
+        return lambda c: True
+    if attribute == "ReadOnly":
+        if wanted not in ("true", "false"):
+            return None
+        flag = wanted == "true"
+        return lambda c: bool(c[Column.READ_ONLY]) is flag
+    single = {
+        "EventId": Column.EVENT_ID,
+        "EventName": Column.NAME,
+        "EventSource": Column.SOURCE,
+        "Username": Column.USERNAME,
+        "AccessKeyId": Column.ACCESS_KEY,
+    }.get(attribute)
+    if single is not None:
+        return lambda c: (c[single] or "")[:_MAX_VALUE] == wanted and c[single] is not None
+    if attribute in ("ResourceType", "ResourceName"):
+        part = 0 if attribute == "ResourceType" else 1
+        return lambda c: any(r[part][:_MAX_VALUE] == wanted for r in c[Column.RESOURCES] or ())
+    return None
 
 
 def lookup(
@@ -306,123 +449,233 @@ def lookup(
     value: str | None,
     start: datetime,
     end: datetime,
-    after: tuple[datetime, int] | None,
+    after: tuple[str, int, int] | None,
     limit: int,
 ) -> list[Stored]:
     """Up to `limit` of the account's records in [start, end], newest first, that
     carry `attribute` = `value` (None: all), strictly after the `after` position
-    (event_time, seq) of a previous page."""
+    (Stored.position) of a previous page."""
+    matches = _matcher(attribute, value)
+    if matches is None or limit <= 0:
+        return []
+    hi = min(end, _from_text(after[0])) if after is not None else end
+    lo_text, hi_text = text_time(start), text_time(hi)
+
+    def wanted(position: tuple[str, int, int], c: list[Any]) -> bool:
+        return lo_text <= position[0] <= hi_text and (after is None or position < after) and matches(c)
+
     if attribute == "EventId":
-        query = select(*_COLUMNS).where(_t.c.account_id == account_id, _t.c.event_id == value)
-        query = query.where(_t.c.event_time >= start, _t.c.event_time <= end)
         if after is not None:
-            return []
-        return [_stored(r) for r in db.execute(query)]
-    time_col, seq_col = _t.c.event_time, _t.c.seq
+            return []  # one record at most: there is no second page
+        found = [
+            (pos, c)
+            for seq in _segments_with_id(db, account_id, value or "")
+            for pos, c in _entries(db, seq)
+            if wanted(pos, c)
+        ]
+        return _finish(db, sorted(found, reverse=True)[:limit])
+    # The merge: candidate segments come newest first by the latest time of their
+    # matching records (their bound). A pending record is final once it is newer
+    # than the next segment's bound: nothing in that segment or after it can be.
+    out: list[tuple[tuple[str, int, int], list[Any]]] = []
+    pending: list[tuple[tuple[str, int, int], list[Any]]] = []
+    for bound, seq in _candidates(db, account_id, attribute, value, start, hi):
+        while pending and pending[-1][0][:2] > (bound, seq):
+            out.append(pending.pop())
+            if len(out) == limit:
+                return _finish(db, out)
+        pending += [(pos, c) for pos, c in _entries(db, seq) if wanted(pos, c)]
+        pending.sort(key=lambda e: e[0])  # oldest first: the newest pops off the end
+    while pending and len(out) < limit:
+        out.append(pending.pop())
+    return _finish(db, out)
+
+
+def _entries(db: Connection, seq: int) -> list[tuple[tuple[str, int, int], list[Any]]]:
+    return [((c[Column.TIME], seq, i), c) for i, c in enumerate(_columns(db, seq))]
+
+
+def _candidates(
+    db: Connection, account_id: str, attribute: str | None, value: str | None,
+    start: datetime, hi: datetime,
+) -> Iterator[tuple[str, int]]:
+    """(bound, seq) of the segments that may hold matching records in [start, hi],
+    newest bound first, fetched a few at a time (most lookups open one or two).
+    A segment whose records reach back to `hi` ends at most MAX_SPAN after it."""
     if attribute is None:
-        query = select(*_COLUMNS).where(_t.c.account_id == account_id)
-    elif attribute in _COLUMN_OF:
-        # A single-valued attribute: its own index on audit_events (store/schema.py).
-        match: Any = value or ""
-        if attribute == "ReadOnly":
-            if match not in ("true", "false"):
-                return []
-            match = match == "true"
-        query = select(*_COLUMNS).where(
-            _t.c.account_id == account_id, _t.c[_COLUMN_OF[attribute]] == match
+        table: Any = _s
+        where = [_s.c.account_id == account_id]
+    else:
+        table = _k
+        where = [
+            _k.c.account_id == account_id,
+            _k.c.attribute == attribute,
+            _k.c.value == (value or "")[:_MAX_VALUE],
+        ]
+    time_col, seq_col = table.c.last_time, table.c.seq
+    where += [time_col >= start, time_col <= hi + MAX_SPAN]
+    last: tuple[datetime, int] | None = None
+    size = 8
+    while True:
+        query = select(time_col, seq_col).where(*where)
+        if last is not None:
+            query = query.where(or_(time_col < last[0], and_(time_col == last[0], seq_col < last[1])))
+        rows = db.execute(query.order_by(time_col.desc(), seq_col.desc()).limit(size)).all()
+        for r in rows:
+            yield text_time(r[0]), int(r[1])
+        if len(rows) < size:
+            return
+        last = (rows[-1][0], int(rows[-1][1]))
+        size = min(size * 4, 512)
+
+
+def _segments_with_id(db: Connection, account_id: str, event_id: str) -> list[int]:
+    """Segments that may hold `event_id`: its own key's, and for a time-carrying ID
+    those around its millisecond."""
+    seqs = {
+        int(s)
+        for s in db.execute(
+            select(_k.c.seq).where(
+                _k.c.account_id == account_id,
+                _k.c.attribute == "EventId",
+                _k.c.value == event_id[:_MAX_VALUE],
+            )
+        ).scalars()
+    }
+    ms = _id_ms(event_id)
+    if ms is not None:
+        at = _EPOCH + timedelta(milliseconds=ms)
+        until = at + timedelta(milliseconds=1)
+        seqs.update(
+            int(s)
+            for s in db.execute(
+                select(_s.c.seq).where(
+                    _s.c.account_id == account_id,
+                    _s.c.last_time >= at,
+                    _s.c.last_time <= until + MAX_SPAN,
+                    _s.c.first_time < until,
+                )
+            ).scalars()
         )
-    elif attribute in ("ResourceType", "ResourceName"):
-        time_col, seq_col = _l.c.event_time, _l.c.seq
-        query = (
-            select(*_COLUMNS)
-            .select_from(_l.join(_t, _t.c.seq == _l.c.seq))
-            .where(
-                _l.c.account_id == account_id,
-                _l.c.attribute == attribute,
-                _l.c.value == (value or "")[:_MAX_VALUE],
+    return sorted(seqs)
+
+
+# ---- followers ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoredSegment:
+    """A segment as followers read it: its records in stored order, each with its
+    exact time (text_time)."""
+
+    seq: int
+    last_time: datetime
+    records: list[tuple[str, Record]]
+
+
+def _read_segments(rows: Iterable[Any]) -> list[StoredSegment]:
+    out = []
+    for r in rows:
+        blob = bytes(r.records)
+        out.append(
+            StoredSegment(
+                int(r.seq),
+                r.last_time,
+                [
+                    (c[Column.TIME], orjson.loads(blob[c[Column.OFFSET] : c[Column.OFFSET] + c[Column.LENGTH]]))
+                    for c in orjson.loads(r.columns)
+                ],
             )
         )
-    else:
-        return []
-    query = query.where(time_col >= start, time_col <= end)
-    if after is not None:
-        at, seq = after
-        query = query.where(or_(time_col < at, and_(time_col == at, seq_col < seq)))
-    query = query.order_by(time_col.desc(), seq_col.desc()).limit(limit)
-    return [_stored(r) for r in db.execute(query)]
+    return out
 
 
-# LookupEvents' single-valued attributes and the audit_events column each is.
-_COLUMN_OF = {
-    "EventName": "event_name",
-    "EventSource": "event_source",
-    "ReadOnly": "read_only",
-    "Username": "username",
-    "AccessKeyId": "access_key_id",
-}
+def segments_after(db: Connection, cursor: int, records: int = 1000) -> list[StoredSegment]:
+    """Segments stored after `cursor` (all accounts), oldest first: whole segments
+    until they hold at least `records` records (or there are no more)."""
+    out: list[StoredSegment] = []
+    count = 0
+    while count < records:
+        found = _read_segments(
+            db.execute(
+                select(_s.c.seq, _s.c.last_time, _s.c.columns, _s.c.records)
+                .where(_s.c.seq > (out[-1].seq if out else cursor))
+                .order_by(_s.c.seq)
+                .limit(16)
+            )
+        )
+        if not found:
+            break
+        for seg in found:
+            out.append(seg)
+            count += len(seg.records)
+            if count >= records:
+                break
+    return out
 
 
-def recent(db: Connection, account_id: str, limit: int = 50) -> list[Record]:
-    """The account's newest records first."""
-    found = db.execute(
-        select(_t.c.record)
-        .where(_t.c.account_id == account_id)
-        .order_by(_t.c.event_time.desc(), _t.c.seq.desc())
-        .limit(limit)
-    )
-    return [orjson.loads(r[0]) for r in found]
+def since(db: Connection, cursor: int, limit: int = 1000) -> tuple[list[Record], int]:
+    """Records stored after `cursor` (all accounts), in stored order, and the cursor
+    to pass next time: at least `limit` of them when there are that many (whole
+    segments, so it may be more)."""
+    segs = segments_after(db, cursor, limit)
+    records = [record for seg in segs for _, record in seg.records]
+    return records, segs[-1].seq if segs else cursor
+
+
+def newest(db: Connection, count: int) -> tuple[list[Record], int]:
+    """The newest `count` stored records (all accounts), in stored order, and the
+    cursor after them."""
+    segs: list[StoredSegment] = []
+    held = 0
+    before: int | None = None
+    while held < count:
+        query = select(_s.c.seq, _s.c.last_time, _s.c.columns, _s.c.records)
+        if before is not None:
+            query = query.where(_s.c.seq < before)
+        found = _read_segments(db.execute(query.order_by(_s.c.seq.desc()).limit(16)))
+        if not found:
+            break
+        segs += found
+        held += sum(len(s.records) for s in found)
+        before = found[-1].seq
+    records = [record for seg in reversed(segs) for _, record in seg.records]
+    return records[-count:] if count > 0 else [], last_seq(db)
 
 
 def last_seq(db: Connection) -> int:
-    """The cursor of the newest stored record (0: none): where a follower starts."""
-    return int(db.execute(select(func.coalesce(func.max(_t.c.seq), 0))).scalar_one())
-
-
-def since(
-    db: Connection, cursor: int, limit: int = 1000, settle: int = 0
-) -> tuple[list[Record], int]:
-    """Records stored after `cursor` (all accounts), oldest first, and the cursor to
-    pass next time. `settle` > 0 also re-reads that many seq numbers before the
-    cursor (see the module's note on PostgreSQL); callers drop repeats by eventID."""
-    found = db.execute(
-        select(_t.c.seq, _t.c.record)
-        .where(_t.c.seq > max(0, cursor - settle))
-        .order_by(_t.c.seq)
-        .limit(limit)
-    ).all()
-    records = [orjson.loads(r.record) for r in found]
-    return records, max([cursor, *(int(r.seq) for r in found)])
+    """The cursor of the newest stored segment (0: none): where a follower starts."""
+    return int(db.execute(select(func.coalesce(func.max(_s.c.seq), 0))).scalar_one())
 
 
 # ---- retention -------------------------------------------------------------------
 
 
-def prune(db: Connection, older_than: datetime, batch: int = 5000) -> int:
-    """Delete up to `batch` records older than `older_than` (with their lookup
-    rows); returns how many went. Callers repeat until it returns less than batch,
-    each in its own short transaction, so pruning never holds the write lock long.
-    Found account by account through ix_audit_events_time (no index of its own:
-    one more index entry on every API call would cost more than this hourly walk)."""
+def prune(db: Connection, older_than: datetime, batch: int = 200) -> int:
+    """Delete up to `batch` segments whose records are all older than `older_than`
+    (with their keys); returns how many records went. Callers repeat until it
+    returns 0, each in its own short transaction, so pruning never holds the write
+    lock long. Found account by account through ix_audit_segments_time."""
     accounts = [r[0] for r in db.execute(select(schema.accounts.c.account_id))]
-    seqs: list[int] = []
+    found: list[tuple[int, int]] = []
     for account in accounts:
-        seqs += [
-            int(r[0])
+        found += [
+            (int(r[0]), int(r[1]))
             for r in db.execute(
-                select(_t.c.seq)
-                .where(_t.c.account_id == account, _t.c.event_time < older_than)
-                .limit(batch - len(seqs))
+                select(_s.c.seq, _s.c.count)
+                .where(_s.c.account_id == account, _s.c.last_time < older_than)
+                .limit(batch - len(found))
             )
         ]
-        if len(seqs) >= batch:
+        if len(found) >= batch:
             break
-    if not seqs:
+    if not found:
         return 0
-    db.execute(delete(_l).where(_l.c.seq.in_(seqs)))
-    db.execute(delete(_t).where(_t.c.seq.in_(seqs)))
-    return len(seqs)
+    seqs = [seq for seq, _ in found]
+    db.execute(delete(_k).where(_k.c.seq.in_(seqs)))
+    db.execute(delete(_s).where(_s.c.seq.in_(seqs)))
+    return sum(count for _, count in found)
 
 
 def retention_cutoff(now: datetime, days: int) -> datetime:
     return now - timedelta(days=days)
-

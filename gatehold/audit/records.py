@@ -21,7 +21,7 @@ import random
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from gatehold.context import Principal, PrincipalKind, RequestContext
@@ -137,6 +137,14 @@ def new_event_id(now_ms: int | None = None) -> str:
 
 _random_bits = random.getrandbits
 _VARIANT = "89ab"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MS = timedelta(milliseconds=1)
+
+
+def unix_ms(at: datetime) -> int:
+    """`at` (timezone-aware) as whole milliseconds since the Unix epoch: exact
+    (float seconds times 1000 can land a millisecond short)."""
+    return (at - _EPOCH) // _MS
 
 
 def event_time(at: datetime) -> str:

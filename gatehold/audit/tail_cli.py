@@ -20,10 +20,8 @@ from collections.abc import Callable, Iterable
 from typing import Any, TextIO
 
 import orjson
-from sqlalchemy import select
 
 from gatehold.audit import log
-from gatehold.store import schema
 from gatehold.store.db import Store
 
 Record = dict[str, Any]
@@ -58,11 +56,8 @@ def matches(record: Record, filters: Iterable[tuple[list[str], str]]) -> bool:
 
 def last_records(store: Store, count: int) -> tuple[list[Record], int]:
     """The newest `count` records, oldest first, and the cursor after them."""
-    t = schema.audit_events
     with store.reading() as db:
-        rows = db.execute(select(t.c.seq, t.c.record).order_by(t.c.seq.desc()).limit(count)).all()
-        cursor = log.last_seq(db)
-    return [orjson.loads(r.record) for r in reversed(rows)], cursor
+        return log.newest(db, count)
 
 
 def tail(

@@ -3,9 +3,9 @@
 AWS's semantics (CloudTrail API Reference, LookupEvents): at most one lookup
 attribute; StartTime/EndTime (default: the last 90 days); MaxResults 1..50 (default
 50); newest first; a NextToken that is only good with the same parameters. The
-records are the account's own (recipientAccountId). The lookup is one index range
-scan of audit_lookup (gatehold/audit/log.py), so a page costs the same over a
-thousand records or millions.
+records are the account's own (recipientAccountId). The lookup merges the log's
+segments that carry the attribute, newest first (gatehold/audit/log.py), so a page
+costs about the same over a thousand records or millions.
 
 Error texts: AWS's API Reference describes each exception but publishes no
 message strings; the messages here say the same thing in AWS's words where it has
@@ -82,7 +82,7 @@ def lookup_events(call: Call, params: Params) -> Result:
     result: Result = {"Events": [_event(s) for s in found[:limit]]}
     if len(found) > limit:
         last = found[limit - 1]
-        result["NextToken"] = _seal_token(call, (last.event_time, last.seq), start, end, fingerprint)
+        result["NextToken"] = _seal_token(call, last.position, start, end, fingerprint)
     return result
 
 
@@ -136,12 +136,11 @@ def _fingerprint(params: Params) -> str:
 
 
 def _seal_token(
-    call: Call, after: tuple[datetime, int], start: datetime, end: datetime, fingerprint: str
+    call: Call, after: tuple[str, int, int], start: datetime, end: datetime, fingerprint: str
 ) -> str:
     assert call.box is not None
     body = {
-        "t": after[0].isoformat(),
-        "q": after[1],
+        "p": list(after),  # the page's last record: (exact time, segment, index)
         # The window as resolved on the first page: the default "last 90 days" must
         # not move under a client paging through it.
         "s": start.isoformat(),
@@ -155,14 +154,15 @@ def _seal_token(
 
 def _open_token(
     call: Call, token: str, fingerprint: str
-) -> tuple[tuple[datetime, int], datetime, datetime]:
+) -> tuple[tuple[str, int, int], datetime, datetime]:
     """The page position and window a token carries; InvalidNextTokenException for
     a token that was altered, made for another account or other parameters."""
     assert call.box is not None
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         body = json.loads(call.box.open(raw, _TOKEN_AAD))
-        after = (datetime.fromisoformat(body["t"]), int(body["q"]))
+        at, seq, index = body["p"]
+        after = (str(at), int(seq), int(index))
         start, end = datetime.fromisoformat(body["s"]), datetime.fromisoformat(body["e"])
         ok = body["f"] == fingerprint and body["a"] == call.ctx.principal.account_id
     except (SecretBoxError, ValueError, KeyError, TypeError):

@@ -9,10 +9,24 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import Connection, inspect, select, text
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Connection,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    inspect,
+    select,
+    text,
+)
 
 from gatehold.store import schema
 from gatehold.store.db import Store
+from gatehold.store.schema import UtcDateTime
 
 Step = Callable[[Connection], None]
 
@@ -33,6 +47,51 @@ V2_TABLES: tuple[str, ...] = (
     "audit_events", "recovery_tokens", "signin_attempts", "console_webauthn_challenges",
     "audit_lookup", "trails", "retired_access_keys",
 )
+
+# The audit log as step 2 made it: a row per record (audit_events) and a row per
+# resource value (audit_lookup). Step 3 moves their records into segments and
+# drops them; they live on here only for the stores that still have them.
+LEGACY = MetaData()
+legacy_audit_events = Table(
+    "audit_events",
+    LEGACY,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("event_id", String(36), nullable=False, unique=True),
+    Column("account_id", String(12), nullable=False),
+    Column("event_time", UtcDateTime(), nullable=False),
+    Column("event_name", String(128), nullable=False),
+    Column("event_source", String(128), nullable=False),
+    Column("username", String(256), nullable=True),
+    Column("access_key_id", String(128), nullable=True),
+    Column("read_only", Boolean, nullable=False),
+    Column("resources", Text, nullable=True),
+    Column("record", Text, nullable=False),
+)
+Index("ix_audit_events_time", legacy_audit_events.c.account_id, legacy_audit_events.c.event_time)
+for _column in ("event_name", "event_source", "read_only", "username", "access_key_id"):
+    Index(
+        f"ix_audit_events_{_column}",
+        legacy_audit_events.c.account_id,
+        legacy_audit_events.c[_column],
+        legacy_audit_events.c.event_time,
+        legacy_audit_events.c.seq,
+    )
+del _column
+legacy_audit_lookup = Table(
+    "audit_lookup",
+    LEGACY,
+    Column("account_id", String(12), primary_key=True),
+    Column("attribute", String(16), primary_key=True),
+    Column("value", String(512), primary_key=True),
+    Column("event_time", UtcDateTime(), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    sqlite_with_rowid=False,
+)
+Index("ix_audit_lookup_seq", legacy_audit_lookup.c.seq)
+
+
+def _table(name: str) -> Table:
+    return LEGACY.tables[name] if name in LEGACY.tables else schema.metadata.tables[name]
 V2_COLUMNS: tuple[tuple[str, str], ...] = (
     ("console_sessions", "role_session"),
     ("iam_mfa_devices", "credential_id"),
@@ -43,8 +102,8 @@ V2_COLUMNS: tuple[tuple[str, str], ...] = (
 
 
 def _v2_after_first_release(conn: Connection) -> None:
-    tables = [schema.metadata.tables[name] for name in V2_TABLES]
-    schema.metadata.create_all(conn, tables=tables, checkfirst=True)
+    for name in V2_TABLES:
+        _table(name).create(conn, checkfirst=True)
     _add_missing_columns(conn, V2_COLUMNS)
 
 
@@ -59,7 +118,30 @@ def _add_missing_columns(conn: Connection, columns: tuple[tuple[str, str], ...])
         conn.execute(text(f'ALTER TABLE "{table_name}" ADD COLUMN "{column_name}" {column_type}'))
 
 
-STEPS: list[Step] = [_v1_initial, _v2_after_first_release]
+# Version 3: the audit log in segments (gatehold/audit/log.py, audit_segments and
+# audit_segment_keys). A store's audit_events rows are moved over in their stored
+# order, and each trail's cursor (an audit_events seq) becomes the seq of the
+# segment that ends where it pointed, so no trail delivers a record twice or misses one.
+V3_TABLES: tuple[str, ...] = ("audit_segments", "audit_segment_keys")
+
+
+def _v3_audit_segments(conn: Connection) -> None:
+    from gatehold.audit import log_upgrade  # the audit log's own code: loaded only here
+
+    schema.metadata.create_all(
+        conn, tables=[schema.metadata.tables[n] for n in V3_TABLES], checkfirst=True
+    )
+    if conn.dialect.name == "postgresql":
+        # Records are read a few at a time out of a segment's byte string: kept
+        # uncompressed, substring() reads only the chunks it needs.
+        conn.execute(text("ALTER TABLE audit_segments ALTER COLUMN records SET STORAGE EXTERNAL"))
+    if inspect(conn).has_table("audit_events"):
+        log_upgrade.move_to_segments(conn, legacy_audit_events)
+        legacy_audit_lookup.drop(conn, checkfirst=True)
+        legacy_audit_events.drop(conn)
+
+
+STEPS: list[Step] = [_v1_initial, _v2_after_first_release, _v3_audit_segments]
 LATEST = len(STEPS)
 
 

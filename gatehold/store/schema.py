@@ -463,56 +463,49 @@ console_signin_failures = Table(
 
 # ---- added after version 1 (store/migrations.py, step 2) --------------------------
 
-# The audit log (gatehold/audit/log.py): one row per CloudTrail record, the record
-# itself as JSON text beside the columns lookups filter and order by. `seq` is the
-# order rows were stored in: the cursor followers (log.since) read new records by.
-audit_events = Table(
-    "audit_events",
+# The audit log (gatehold/audit/log.py), stored in segments: one row per batch of
+# CloudTrail records of one account (a batch the recorder stored together, or the
+# one record of a change), with the records' lookup columns as one JSON array and
+# the records themselves as one byte string. `seq` numbers segments in the order
+# they were stored: the cursor followers (log.since) and trails read new records by.
+# first_time / last_time: the earliest and latest exact time of its records.
+# (Replaced audit_events / audit_lookup, a row per record: store/migrations.py, step 3.)
+audit_segments = Table(
+    "audit_segments",
     metadata,
     Column("seq", Integer, primary_key=True, autoincrement=True),
-    Column("event_id", String(36), nullable=False, unique=True),
     Column("account_id", String(12), nullable=False),
-    Column("event_time", UtcDateTime(), nullable=False),
-    Column("event_name", String(128), nullable=False),
-    Column("event_source", String(128), nullable=False),
-    Column("username", String(256), nullable=True),
-    Column("access_key_id", String(128), nullable=True),
-    Column("read_only", Boolean, nullable=False),
-    # LookupEvents' Resources: JSON [[type, name], ...] (NULL: none).
-    Column("resources", Text, nullable=True),
-    Column("record", Text, nullable=False),
+    Column("first_time", UtcDateTime(), nullable=False),
+    Column("last_time", UtcDateTime(), nullable=False),
+    Column("count", Integer, nullable=False),
+    Column("columns", Text, nullable=False),
+    Column("records", LargeBinary, nullable=False),
+    # SQLite: never reuse a seq, even once every segment is pruned (followers' cursors)
+    sqlite_autoincrement=True,
 )
-Index("ix_audit_events_time", audit_events.c.account_id, audit_events.c.event_time)
-# LookupEvents' single-valued attributes (EventName, EventSource, ReadOnly, Username,
-# AccessKeyId): one index each, in the lookup's order (account, value, newest first),
-# so a page of 50 out of millions is one index range scan on the events table itself.
-# Cheaper to write than a side-table row per attribute (one B-tree entry each, no
-# extra rows for the recorder to build), and every API call writes them.
-for _column in ("event_name", "event_source", "read_only", "username", "access_key_id"):
-    Index(
-        f"ix_audit_events_{_column}",
-        audit_events.c.account_id,
-        audit_events.c[_column],
-        audit_events.c.event_time,
-        audit_events.c.seq,
-    )
-del _column
+# LookupEvents without an attribute: the account's segments, newest first.
+Index(
+    "ix_audit_segments_time",
+    audit_segments.c.account_id,
+    audit_segments.c.last_time,
+    audit_segments.c.seq,
+)
 
-# LookupEvents' multi-valued attributes (ResourceType, ResourceName): one narrow row
-# per (record, attribute, value), written in the record's transaction. The primary
-# key is the lookup itself: account, attribute, value, newest first. On SQLite the
-# table is the primary key's B-tree alone (WITHOUT ROWID).
-audit_lookup = Table(
-    "audit_lookup",
+# What LookupEvents finds segments by: one row per (segment, attribute, value) its
+# records carry, with the latest time of the records that carry it. The primary
+# key is the lookup itself (account, attribute, value, newest first); on SQLite
+# the table is that B-tree alone (WITHOUT ROWID).
+audit_segment_keys = Table(
+    "audit_segment_keys",
     metadata,
     Column("account_id", String(12), primary_key=True),
     Column("attribute", String(16), primary_key=True),
     Column("value", String(512), primary_key=True),
-    Column("event_time", UtcDateTime(), primary_key=True),
+    Column("last_time", UtcDateTime(), primary_key=True),
     Column("seq", Integer, primary_key=True),
     sqlite_with_rowid=False,
 )
-Index("ix_audit_lookup_seq", audit_lookup.c.seq)
+Index("ix_audit_segment_keys_seq", audit_segment_keys.c.seq)
 
 # Root account recovery links (gatehold/console/recovery_tokens.py): one row per emailed
 # link, keyed by a hash of its token (the token itself is only in the email). `purpose`:
@@ -564,7 +557,7 @@ Index("ix_webauthn_challenges_expiry", webauthn_challenges.c.expires_at)
 # CloudTrail trails (gatehold/audit/trails_store.py): where an account's records are
 # delivered as log files. `bucket` names a folder under the operator's trail root
 # (Settings.trail_root), standing in for the S3 bucket; `cursor` is the audit
-# log's seq up to which records have been delivered.
+# log's segment seq up to which records have been delivered.
 trails = Table(
     "trails",
     metadata,

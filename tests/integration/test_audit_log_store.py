@@ -46,7 +46,7 @@ def record(at: datetime, name: str = "GetUser", account: str = ACCOUNT, user: st
     }
 
 
-def _lookup(db: Any, after: tuple[datetime, int] | None = None, limit: int = 10, **kw: Any) -> list[log.Stored]:
+def _lookup(db: Any, after: tuple[str, int, int] | None = None, limit: int = 10, **kw: Any) -> list[log.Stored]:
     return log.lookup(
         db,
         kw.pop("account", ACCOUNT),
@@ -72,7 +72,7 @@ def test_lookups_are_newest_first_per_account_and_page_by_position(store: Store)
         assert found[0].resources == [("AWS::IAM::User", "bob")]
         page1 = _lookup(db, attribute="ResourceName", value="bob", limit=2)
         page2 = _lookup(db, attribute="ResourceName", value="bob",
-                        after=(page1[-1].event_time, page1[-1].seq))
+                        after=page1[-1].position)
         assert [s.event_id for s in page1 + page2] == [s.event_id for s in found]
         assert [s.username for s in _lookup(db, attribute="Username", value="u0")] == ["u0", "u0"]
         assert len(_lookup(db, account=OTHER)) == 1
