@@ -108,7 +108,7 @@ class CallRows:
 def built(call: ApiCall) -> log.Row | None:
     """The row of `call`, its record built in full."""
     res = records.resources_of(call.ctx.operation, call.params, call.facts)
-    record = records.api_call(call, event_id=records.new_event_id(records.unix_ms(call.ctx.now)), resources=res)
+    record = records.api_call(call, resources=res)
     return log.row(record, res, call.ctx.now)
 
 

@@ -194,8 +194,10 @@ class Segment:
     columns: list[list[Any]] = field(default_factory=list)
     records: list[bytes] = field(default_factory=list)
     size: int = 0
-    # (attribute, value) -> the latest time of the records that carry it
-    keys: dict[tuple[str, str], str] = field(default_factory=dict)
+    # The latest time of the records of each shape (their lookup columns: rows
+    # alike in those carry the same keys), and of each eventID needing a key.
+    _shapes: dict[tuple[Any, ...], str] = field(default_factory=dict)
+    _ids: dict[str, str] = field(default_factory=dict)
 
     def add(self, r: Row) -> None:
         at = r[2]
@@ -204,10 +206,22 @@ class Segment:
         self.columns.append([r[0], at, r[3], r[4], r[5], r[6], r[7], r[8], self.size, len(r[10])])
         self.records.append(r[10])
         self.size += len(r[10])
-        keys = self.keys
-        for pair in _keys_of(r):
-            if keys.get(pair, "") < at:
-                keys[pair] = at
+        shape = (r[3], r[4], r[5], r[6], r[7], tuple(r[9]))
+        if self._shapes.get(shape, "") < at:
+            self._shapes[shape] = at
+        if not _id_carries_time(r[0], at):
+            self._ids[r[0][:_MAX_VALUE]] = at
+
+    def keys(self) -> dict[tuple[str, str], str]:
+        """(attribute, value) -> the latest time of the records that carry it."""
+        keys: dict[tuple[str, str], str] = {}
+        for shape, at in self._shapes.items():
+            for pair in _keys_of(shape):
+                if keys.get(pair, "") < at:
+                    keys[pair] = at
+        for event_id, at in self._ids.items():
+            keys[("EventId", event_id)] = at
+        return keys
 
 
 class Column:
@@ -216,17 +230,18 @@ class Column:
     EVENT_ID, TIME, NAME, SOURCE, USERNAME, ACCESS_KEY, READ_ONLY, RESOURCES, OFFSET, LENGTH = range(10)
 
 
-def _keys_of(r: Row) -> Iterator[tuple[str, str]]:
-    yield ("EventName", r[3][:_MAX_VALUE])
-    yield ("EventSource", r[4][:_MAX_VALUE])
-    yield ("ReadOnly", "true" if r[7] else "false")
-    if r[5]:
-        yield ("Username", r[5][:_MAX_VALUE])
-    if r[6]:
-        yield ("AccessKeyId", r[6][:_MAX_VALUE])
-    yield from r[9]
-    if not _id_carries_time(r[0], r[2]):
-        yield ("EventId", r[0][:_MAX_VALUE])
+def _keys_of(shape: tuple[Any, ...]) -> Iterator[tuple[str, str]]:
+    """The keys of records of a shape: (event_name, event_source, username,
+    access_key_id, read_only, resource lookups)."""
+    name, source, username, access_key, read_only, lookups = shape
+    yield ("EventName", name[:_MAX_VALUE])
+    yield ("EventSource", source[:_MAX_VALUE])
+    yield ("ReadOnly", "true" if read_only else "false")
+    if username:
+        yield ("Username", username[:_MAX_VALUE])
+    if access_key:
+        yield ("AccessKeyId", access_key[:_MAX_VALUE])
+    yield from lookups
 
 
 def segments_of(rows: Iterable[Row]) -> list[Segment]:
@@ -253,7 +268,10 @@ def segments_of(rows: Iterable[Row]) -> list[Segment]:
 def _id_carries_time(event_id: str, at: str) -> bool:
     """Whether `event_id` is a version-7 UUID whose millisecond is the record's."""
     ms = _id_ms(event_id)
-    return ms is not None and _ms_text(ms) == at[:23]
+    if ms is None:
+        return False
+    whole, fraction = divmod(ms, 1000)
+    return at[20:23] == f"{fraction:03d}" and at[:19] == second_text(whole)
 
 
 def _id_ms(event_id: str) -> int | None:
@@ -263,11 +281,6 @@ def _id_ms(event_id: str) -> int | None:
         return int(event_id[:8] + event_id[9:13], 16)
     except ValueError:
         return None
-
-
-def _ms_text(ms: int) -> str:
-    whole, fraction = divmod(ms, 1000)
-    return f"{second_text(whole)}.{fraction:03d}"
 
 
 def second_text(unix_second: int) -> str:
@@ -312,7 +325,7 @@ def insert(db: Connection, rows: Sequence[Row]) -> None:
 
 
 def _key_rows(seg: Segment) -> list[tuple[str, str, str]]:
-    return [(a, v, t) for (a, v), t in seg.keys.items()]
+    return [(a, v, t) for (a, v), t in seg.keys().items()]
 
 
 def _insert_sqlite(db: Connection, seg: Segment) -> None:

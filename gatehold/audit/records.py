@@ -122,12 +122,12 @@ def new_event_id(now_ms: int | None = None) -> str:
     """A fresh eventID: a UUID in CloudTrail's text form, time-ordered (version 7:
     the first 48 bits are the Unix time in milliseconds, then random bits).
 
-    Why not random (version 4) like AWS's: the log keeps a unique index on eventID,
-    and random keys land on a random page of it each, so at a million records every
-    batch rewrote hundreds of index pages (the recording cost grew with the log);
-    time-ordered keys append at the index's end. Consumers see a UUID either way,
-    and the time it carries is the record's own eventTime, which is no secret.
-    Nor is the ID: it only has to be unique, so its random bits come from Python's
+    Why not random (version 4) like AWS's: LookupEvents finds a record by its eventID
+    through the time the ID carries (audit/log.py), so the log keeps no index entry
+    per record for it. Consumers see a UUID either way, and the time it carries is
+    the record's own eventTime, which is no secret. Callers pass the record's own
+    millisecond (unix_ms of its time). Nor is the ID a secret: it only has to be
+    unique, so its random bits come from Python's
     generator (re-seeded in forked children), not from a system call per record."""
     ms = int(time.time() * 1000) if now_ms is None else now_ms
     h = f"{ms & 0xFFFFFFFFFFFF:012x}{_random_bits(80):020x}"
@@ -348,7 +348,7 @@ def api_call(
     if facts.additional_event_data:
         record["additionalEventData"] = dict(facts.additional_event_data)
     record["requestID"] = ctx.request_id
-    record["eventID"] = event_id or new_event_id()
+    record["eventID"] = event_id or new_event_id(unix_ms(ctx.now))
     record["readOnly"] = call.read_only
     # `resources`: the ARNs the call acts on (CloudTrail lists ARNs only; names such
     # as UserName are LookupEvents' ResourceName, kept beside the record by the log).
@@ -517,7 +517,7 @@ def sign_in(event: SignIn, event_id: str | None = None) -> Record:
     )
     if event.additional:
         record["additionalEventData"] = dict(event.additional)
-    record["eventID"] = event_id or new_event_id()
+    record["eventID"] = event_id or new_event_id(unix_ms(event.now))
     record["readOnly"] = False
     record["eventType"] = event.event_type
     record["managementEvent"] = True

@@ -149,3 +149,89 @@ def test_account_events_for_other_sign_in_pages(store: Store) -> None:
     assert r["responseElements"] == {"PasswordUpdated": "Success"}
     assert r["userIdentity"]["type"] == "Root" and stored.username == "root"
     assert (r["sourceIPAddress"], r["userAgent"]) == ("192.0.2.1", "Mozilla/5.0")
+
+
+def _page_all(db: Any, limit: int, **kw: Any) -> list[log.Stored]:
+    """Every page of a lookup, following the page positions as NextToken does."""
+    out: list[log.Stored] = []
+    after = None
+    while True:
+        page = _lookup(db, after=after, limit=limit, **dict(kw))
+        out += page
+        if len(page) < limit:
+            return out
+        after = page[-1].position
+
+
+def test_lookups_merge_overlapping_segments_newest_first(store: Store) -> None:
+    # Five batches whose records interleave in time (as two workers' batches and
+    # the changes recorded meanwhile do), and a record an hour older in the middle
+    # of one batch: every lookup, paged or not, is the exact newest-first order.
+    made: list[tuple[datetime, dict[str, Any]]] = []
+    resource_of: dict[str, str] = {}
+    for batch in range(5):
+        recs, times, res = [], [], []
+        for i in range(40):
+            at = NOW + timedelta(milliseconds=i * 5 + batch)
+            if (batch, i) == (2, 20):
+                at -= timedelta(hours=1)
+            r = record(at, name=("GetUser", "ListUsers", "GetRole")[i % 3], user=f"u{(i + batch) % 4}")
+            resource_of[r["eventID"]] = f"t{i % 5}"
+            recs.append(r)
+            times.append(at)
+            res.append([("AWS::IAM::User", f"t{i % 5}")])
+            made.append((at, r))
+        with store.transaction() as db:
+            log.append(db, recs, res, times)
+    newest_first = [r for _, r in sorted(made, key=lambda m: m[0], reverse=True)]
+    carries = {
+        None: lambda r, v: True,
+        "EventName": lambda r, v: r["eventName"] == v,
+        "Username": lambda r, v: r["userIdentity"]["userName"] == v,
+        "ResourceName": lambda r, v: resource_of[r["eventID"]] == v,
+        "ResourceType": lambda r, v: v == "AWS::IAM::User",
+        "ReadOnly": lambda r, v: v == "true",
+    }
+    cases = [(None, None), ("EventName", "ListUsers"), ("Username", "u3"), ("ResourceName", "t2"),
+             ("ResourceType", "AWS::IAM::User"), ("ReadOnly", "true"), ("ReadOnly", "false")]
+    with store.reading() as db:
+        for attribute, value in cases:
+            expected = [r["eventID"] for r in newest_first if carries[attribute](r, value)]
+            paged = [s.event_id for s in _page_all(db, 7, attribute=attribute, value=value)]
+            assert paged == expected, (attribute, value)
+            whole = _lookup(db, limit=1000, attribute=attribute, value=value)
+            assert [s.event_id for s in whole] == expected, (attribute, value)
+
+
+def test_an_event_id_is_found_with_or_without_the_time_it_carries(store: Store) -> None:
+    from gatehold.audit import records
+
+    carrying = record(NOW + timedelta(milliseconds=3), "Carrying") | {
+        "eventID": records.new_event_id(records.unix_ms(NOW + timedelta(milliseconds=3)))
+    }
+    other = record(NOW, "Random")  # version 4: needs a key of its own
+    late = record(NOW + timedelta(seconds=5), "Late") | {
+        # version 7, but not its record's millisecond (built later than it happened)
+        "eventID": records.new_event_id(records.unix_ms(NOW + timedelta(seconds=7)))
+    }
+    with store.transaction() as db:
+        log.append(db, [carrying, other, late],
+                   times=[NOW + timedelta(milliseconds=3), NOW, NOW + timedelta(seconds=5)])
+    with store.reading() as db:
+        for r in (carrying, other, late):
+            found = _lookup(db, attribute="EventId", value=r["eventID"])
+            assert [s.event_name for s in found] == [r["eventName"]]
+        assert _lookup(db, attribute="EventId", value=records.new_event_id()) == []
+        assert _lookup(db, attribute="EventId", value="not-an-id") == []
+        # Another account's record is not found by its ID.
+        assert _lookup(db, attribute="EventId", value=carrying["eventID"], account=OTHER) == []
+
+
+def test_a_segment_spans_at_most_a_minute_and_one_account() -> None:
+    rows = [
+        log.row(record(NOW + timedelta(seconds=s), account=a), [], NOW + timedelta(seconds=s))
+        for s, a in ((0, ACCOUNT), (1, OTHER), (20, ACCOUNT), (29, ACCOUNT), (31, ACCOUNT), (2, OTHER))
+    ]
+    segments = log.segments_of([r for r in rows if r is not None])
+    assert [(s.account_id, len(s.records)) for s in segments] == [(ACCOUNT, 3), (OTHER, 2), (ACCOUNT, 1)]
+    assert all(log._from_text(s.last_time) - log._from_text(s.first_time) <= log.MAX_SPAN for s in segments)
