@@ -369,33 +369,42 @@ def _insert_postgres(db: Connection, seg: Segment) -> None:
 # ---- reading: segments and their records ---------------------------------------------
 
 
-def _columns(db: Connection, seq: int) -> list[list[Any]]:
-    found = db.execute(select(_s.c.columns).where(_s.c.seq == seq)).scalar_one_or_none()
-    return orjson.loads(found) if found else []
+def _column_texts(db: Connection, seqs: Sequence[int]) -> dict[int, str]:
+    """The columns JSON of segments `seqs`, in one query (parsed only once opened)."""
+    if not seqs:
+        return {}
+    found = db.execute(select(_s.c.seq, _s.c.columns).where(_s.c.seq.in_(seqs)))
+    return {int(seq): text for seq, text in found}
 
 
-def _record_bytes(db: Connection, seq: int, cuts: Sequence[tuple[int, int]]) -> list[bytes]:
-    """The records at (offset, length) `cuts` of segment `seq`'s byte string, read
-    without loading the rest of it (SQLite: incremental blob I/O; PostgreSQL:
-    substring of an uncompressed column, which reads only the chunks it needs)."""
-    if db.dialect.name == "sqlite":
-        raw = db.connection.driver_connection
-        assert raw is not None
+def _record_bytes(db: Connection, cuts: Sequence[tuple[int, int, int]]) -> list[bytes]:
+    """The records at (segment, offset, length) `cuts`, read without loading the
+    rest of their segments' byte strings (SQLite: incremental blob I/O; PostgreSQL:
+    substring of an uncompressed column, which reads only the chunks it needs, all
+    in one query)."""
+    if db.dialect.name != "sqlite":
+        found: dict[int, Any] = dict(
+            db.exec_driver_sql(
+                "SELECT x.i, substring(s.records FROM x.o FOR x.l) "
+                "FROM unnest(%s::int[], %s::bigint[], %s::int[], %s::int[]) AS x(i, seq, o, l) "
+                "JOIN audit_segments s ON s.seq = x.seq",
+                (list(range(len(cuts))), [c[0] for c in cuts], [c[1] + 1 for c in cuts],
+                 [c[2] for c in cuts]),
+            ).all()
+        )
+        return [bytes(found[i]) for i in range(len(cuts))]
+    raw = db.connection.driver_connection
+    assert raw is not None
+    out: list[bytes] = []
+    by_segment: dict[int, list[tuple[int, int]]] = {}
+    for seq, offset, length in cuts:
+        by_segment.setdefault(seq, []).append((offset, length))
+    for seq, pieces in by_segment.items():  # cuts come segment by segment
         with raw.blobopen("audit_segments", "records", seq, readonly=True) as blob:
-            out = []
-            for offset, length in cuts:
+            for offset, length in pieces:
                 blob.seek(offset)
                 out.append(blob.read(length))
-            return out
-    return [
-        bytes(
-            db.exec_driver_sql(
-                "SELECT substring(records FROM %s FOR %s) FROM audit_segments WHERE seq = %s",
-                (offset + 1, length, seq),
-            ).scalar_one()
-        )
-        for offset, length in cuts
-    ]
+    return out
 
 
 def _stored(seq: int, index: int, c: list[Any], record: bytes) -> Stored:
@@ -414,16 +423,16 @@ def _stored(seq: int, index: int, c: list[Any], record: bytes) -> Stored:
 
 
 def _finish(db: Connection, found: Sequence[tuple[tuple[str, int, int], list[Any]]]) -> list[Stored]:
-    """Stored records of (position, columns) pairs, their records read segment by segment."""
-    by_segment: dict[int, list[tuple[int, list[Any]]]] = {}
-    for (_, seq, index), c in found:
-        by_segment.setdefault(seq, []).append((index, c))
-    made: dict[tuple[int, int], Stored] = {}
-    for seq, entries in by_segment.items():
-        blobs = _record_bytes(db, seq, [(c[Column.OFFSET], c[Column.LENGTH]) for _, c in entries])
-        for (index, c), blob in zip(entries, blobs, strict=True):
-            made[(seq, index)] = _stored(seq, index, c, blob)
-    return [made[(seq, index)] for (_, seq, index), _ in found]
+    """Stored records of (position, columns) pairs, in their order."""
+    order = sorted(range(len(found)), key=lambda i: found[i][0][1:])  # segment by segment
+    blobs = _record_bytes(
+        db, [(found[i][0][1], found[i][1][Column.OFFSET], found[i][1][Column.LENGTH]) for i in order]
+    )
+    made: dict[int, Stored] = {}
+    for i, blob in zip(order, blobs, strict=True):
+        (_, seq, index), c = found[i]
+        made[i] = _stored(seq, index, c, blob)
+    return [made[i] for i in range(len(found))]
 
 
 # ---- LookupEvents ---------------------------------------------------------------------
@@ -480,40 +489,42 @@ def lookup(
     if attribute == "EventId":
         if after is not None:
             return []  # one record at most: there is no second page
+        texts = _column_texts(db, _segments_with_id(db, account_id, value or ""))
         found = [
-            (pos, c)
-            for seq in _segments_with_id(db, account_id, value or "")
-            for pos, c in _entries(db, seq)
-            if wanted(pos, c)
+            (pos, c) for seq, text in texts.items() for pos, c in _entries(seq, text) if wanted(pos, c)
         ]
-        return _finish(db, sorted(found, reverse=True)[:limit])
+        return _finish(db, sorted(found, key=lambda e: e[0], reverse=True)[:limit])
     # The merge: candidate segments come newest first by the latest time of their
     # matching records (their bound). A pending record is final once it is newer
     # than the next segment's bound: nothing in that segment or after it can be.
     out: list[tuple[tuple[str, int, int], list[Any]]] = []
     pending: list[tuple[tuple[str, int, int], list[Any]]] = []
-    for bound, seq in _candidates(db, account_id, attribute, value, start, hi):
-        while pending and pending[-1][0][:2] > (bound, seq):
-            out.append(pending.pop())
-            if len(out) == limit:
-                return _finish(db, out)
-        pending += [(pos, c) for pos, c in _entries(db, seq) if wanted(pos, c)]
-        pending.sort(key=lambda e: e[0])  # oldest first: the newest pops off the end
+    for chunk in _candidates(db, account_id, attribute, value, start, hi):
+        texts = _column_texts(db, [seq for _, seq in chunk])
+        for bound, seq in chunk:
+            while pending and pending[-1][0][:2] > (bound, seq):
+                out.append(pending.pop())
+                if len(out) == limit:
+                    return _finish(db, out)
+            pending += [(pos, c) for pos, c in _entries(seq, texts.get(seq)) if wanted(pos, c)]
+            pending.sort(key=lambda e: e[0])  # oldest first: the newest pops off the end
     while pending and len(out) < limit:
         out.append(pending.pop())
     return _finish(db, out)
 
 
-def _entries(db: Connection, seq: int) -> list[tuple[tuple[str, int, int], list[Any]]]:
-    return [((c[Column.TIME], seq, i), c) for i, c in enumerate(_columns(db, seq))]
+def _entries(seq: int, columns: str | None) -> list[tuple[tuple[str, int, int], list[Any]]]:
+    """(position, columns) of each record of a segment (None: a segment pruned meanwhile)."""
+    return [((c[Column.TIME], seq, i), c) for i, c in enumerate(orjson.loads(columns or "[]"))]
 
 
 def _candidates(
     db: Connection, account_id: str, attribute: str | None, value: str | None,
     start: datetime, hi: datetime,
-) -> Iterator[tuple[str, int]]:
+) -> Iterator[list[tuple[str, int]]]:
     """(bound, seq) of the segments that may hold matching records in [start, hi],
-    newest bound first, fetched a few at a time (most lookups open one or two).
+    newest bound first, in chunks: a few first (most lookups open one or two),
+    more as the merge goes on.
     A segment whose records reach back to `hi` ends at most MAX_SPAN after it."""
     if attribute is None:
         table: Any = _s
@@ -534,12 +545,12 @@ def _candidates(
         if last is not None:
             query = query.where(or_(time_col < last[0], and_(time_col == last[0], seq_col < last[1])))
         rows = db.execute(query.order_by(time_col.desc(), seq_col.desc()).limit(size)).all()
-        for r in rows:
-            yield text_time(r[0]), int(r[1])
+        if rows:
+            yield [(text_time(r[0]), int(r[1])) for r in rows]
         if len(rows) < size:
             return
         last = (rows[-1][0], int(rows[-1][1]))
-        size = min(size * 4, 512)
+        size = min(size * 2, 64)
 
 
 def _segments_with_id(db: Connection, account_id: str, event_id: str) -> list[int]:
