@@ -4,11 +4,12 @@ Every `trail_delivery_seconds` each logging trail is visited in its own short
 write transaction that locks the trail's row (PostgreSQL: FOR UPDATE SKIP LOCKED,
 so two workers never deliver the same trail at once; SQLite's write transaction
 is exclusive anyway): the records stored after the trail's cursor are read in
-`seq` order (segment by segment), the trail's share is written as files, and the cursor moves on.
+`seq` order (segment by segment), the trail's share is written as files, and the
+cursor moves on.
 
-Segments with records younger than SETTLE are left for the next round: on PostgreSQL a
-transaction that took a lower seq may still be committing, and a follower that
-moved past it would never see its records (see audit/log.py). Files are written
+Segments with records younger than SETTLE are left for the next round: on
+PostgreSQL a transaction that took a lower seq may still be committing, and a
+follower that moved past it would never see its records (see audit/log.py). Files are written
 before the cursor's transaction commits, so a crash in between repeats records in
 the next file rather than losing them: at-least-once, as CloudTrail documents for
 its own files (consumers drop repeats by eventID).

@@ -89,8 +89,8 @@ class Recorder:
         self.clock = clock or SystemClock()
         self.interval = interval
         self.batch = batch
-        # What the batcher is to store: a call's facts, or its row made from a
-        # template (see later()). deque: append and popleft are atomic, so
+        # What the batcher is to store (_Item): a call's facts, a repeat of a
+        # templated call, or a row made already. deque: append and popleft are atomic, so
         # request threads and the batcher need no lock.
         self._queue: deque[_Item] = deque()
         # The batcher sleeps on this between rounds; set early only by a full batch
@@ -131,9 +131,9 @@ class Recorder:
 
     def later(self, call: ApiCall) -> None:
         """Queue the record of a read-only (or failed) call: cheap, never blocks. A
-        call that repeats one seen before (call_rows.py) is queued as its finished
-        row, made here from the template in a few microseconds; any other as its
-        facts, for the batcher to build."""
+        call that repeats one seen before (call_rows.py) is queued as its template,
+        time and request ID, for the batcher to fill in; any other as its facts,
+        for the batcher to build (and make the template of)."""
         if self.enabled:
             template = self._rows.template(call)
             self._enqueue(call if template is None else (template, call.ctx.now, call.ctx.request_id))
@@ -233,8 +233,6 @@ class Recorder:
             total += gone
             if gone == 0:
                 return total
-
-
 
 
 # ---- one recorder per store per process ---------------------------------------------

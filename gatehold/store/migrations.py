@@ -47,6 +47,13 @@ V2_TABLES: tuple[str, ...] = (
     "audit_events", "recovery_tokens", "signin_attempts", "console_webauthn_challenges",
     "audit_lookup", "trails", "retired_access_keys",
 )
+V2_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("console_sessions", "role_session"),
+    ("iam_mfa_devices", "credential_id"),
+    ("iam_mfa_devices", "public_key"),
+    ("iam_mfa_devices", "sign_count"),
+    ("iam_mfa_devices", "transports"),
+)
 
 # The audit log as step 2 made it: a row per record (audit_events) and a row per
 # resource value (audit_lookup). Step 3 moves their records into segments and
@@ -92,13 +99,6 @@ Index("ix_audit_lookup_seq", legacy_audit_lookup.c.seq)
 
 def _table(name: str) -> Table:
     return LEGACY.tables[name] if name in LEGACY.tables else schema.metadata.tables[name]
-V2_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("console_sessions", "role_session"),
-    ("iam_mfa_devices", "credential_id"),
-    ("iam_mfa_devices", "public_key"),
-    ("iam_mfa_devices", "sign_count"),
-    ("iam_mfa_devices", "transports"),
-)
 
 
 def _v2_after_first_release(conn: Connection) -> None:
