@@ -116,9 +116,7 @@ def _key(call: ApiCall) -> Hashable | None:
     """What the record of `call` is made of, but for its three changing values; None
     for a call that is never templated."""
     facts = call.facts
-    if not call.read_only or (
-        facts is not None and (facts.identity or facts.additional_event_data or facts.resources)
-    ):
+    if not call.read_only or (facts is not None and not facts.empty):
         return None
     ctx = call.ctx
     if not ctx.principal.account_id:

@@ -56,17 +56,6 @@ _k = schema.audit_segment_keys
 Record = dict[str, Any]
 Resources = Sequence[tuple[str, str]]
 
-# LookupEvents' AttributeKey values (CloudTrail API Reference, LookupAttribute).
-ATTRIBUTES = (
-    "EventId",
-    "EventName",
-    "ReadOnly",
-    "Username",
-    "ResourceType",
-    "ResourceName",
-    "EventSource",
-    "AccessKeyId",
-)
 _MAX_VALUE = 512
 # The longest time one segment spans: rows further apart go to separate segments.
 MAX_SPAN = timedelta(seconds=60)

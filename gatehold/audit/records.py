@@ -92,6 +92,11 @@ class AuditFacts:
     # (type, ARN or name) pairs beyond what the request parameters name.
     resources: list[tuple[str, str]] = field(default_factory=list)
 
+    @property
+    def empty(self) -> bool:
+        """Nothing noted: the record is made from the request alone."""
+        return not (self.identity or self.additional_event_data or self.resources)
+
     def federated(
         self, kind: str, *, subject: str, provider: str, audience: str | None = None
     ) -> None:

@@ -69,7 +69,7 @@ class RequestAudit:
             # nothing in it comes from the result, so the queue need not keep it
             # (nor empty facts): fewer objects kept alive, less for the GC to chase.
             result = None
-            if not (self.facts.identity or self.facts.additional_event_data or self.facts.resources):
+            if self.facts.empty:
                 facts = None
         return ApiCall(
             ctx=self.ctx,
