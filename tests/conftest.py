@@ -15,14 +15,39 @@ from typing import Any
 
 import pytest
 
+from tests.support import conformance
 from tests.support.servers import RunningServer, start_server
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-SHARED = REPO_ROOT.parent / "shared"
 
 
 def pytest_report_header(config: pytest.Config) -> str:
-    return f"gatehold store under test: {store_kind()}"
+    return f"gatehold store under test: {store_kind()}; conformance data: {conformance.folder()}"
+
+
+_CONFORMANCE_NOT_RUN = pytest.StashKey[int]()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Without the conformance data, the tests that read it do not run, and the run
+    says so in one line (pytest_terminal_summary); where it is required (CI), the run
+    stops before any test with that line."""
+    if not conformance.missing():
+        return
+    needing = [item for item in items if item.get_closest_marker("conformance")]
+    if not needing:
+        return
+    if conformance.required():
+        raise pytest.UsageError(conformance.absence_line(len(needing)))
+    items[:] = [item for item in items if not item.get_closest_marker("conformance")]
+    config.hook.pytest_deselected(items=needing)
+    config.stash[_CONFORMANCE_NOT_RUN] = len(needing)
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    not_run = config.stash.get(_CONFORMANCE_NOT_RUN, 0)
+    if not_run:
+        terminalreporter.write_line(conformance.absence_line(not_run), yellow=True, bold=True)
 
 
 def store_kind() -> str:

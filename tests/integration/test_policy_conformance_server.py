@@ -1,6 +1,6 @@
 """The shared policy corpus, run by its own runner through SimulateCustomPolicy on a real server.
 
-The runner (../shared/conformance/run_policy_cases.py, beside the clone) makes one
+The runner (run_policy_cases.py in the conformance data, beside the clone) makes one
 call per case with boto3 and ends with "N passed, N failed"; every case must pass.
 """
 
@@ -13,16 +13,16 @@ import sys
 
 import pytest
 
-from tests.conftest import SHARED
+from tests.support import conformance
 from tests.support.servers import RunningServer
 
-RUNNER = SHARED / "conformance" / "run_policy_cases.py"
-CASES = SHARED / "conformance" / "policy_cases.json"
+pytestmark = pytest.mark.conformance
+
+RUNNER = conformance.path(conformance.POLICY_RUNNER)
+CASES = conformance.path(conformance.POLICY_CASES)
 
 
 def test_every_case_passes_through_the_server(server: RunningServer) -> None:
-    if not RUNNER.exists() or not CASES.exists():
-        pytest.fail(f"the conformance runner and corpus are expected at {RUNNER.parent}")
     data = json.loads(CASES.read_text(encoding="utf-8"))
     expected = len(data["cases"] if isinstance(data, dict) else data)
     key, secret = server.admin_keys

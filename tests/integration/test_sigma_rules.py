@@ -9,7 +9,7 @@ user's GetSessionToken session, by an assumed role, and a CloudTrail trail made,
 started and turned off. The records are read the way a SIEM's collector reads
 them, through cloudtrail LookupEvents (the CloudTrailEvent JSON of every event,
 all pages), and each rule in
-../shared/conformance/sigma (verbatim SigmaHQ) is evaluated with pySigma and
+the conformance data's sigma folder (verbatim SigmaHQ) is evaluated with pySigma and
 pysigma-backend-sqlite (tests/support/sigma.py).
 
 The expected eventIDs are found from what the test did (whose sign-in, which
@@ -34,6 +34,8 @@ from tests.support.console_http import Browser, sign_in
 from tests.support.seed import add_root_key, add_user_with_key
 from tests.support.servers import ROOT_PASSWORD, RunningServer, gatehold_command, store_args
 from tests.support.sigma import matching_event_ids
+
+pytestmark = pytest.mark.conformance
 
 SIGNIN = "signin.amazonaws.com"
 ADMIN_POLICY = "arn:aws:iam::aws:policy/AdministratorAccess"

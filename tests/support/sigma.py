@@ -16,10 +16,11 @@ import json
 import re
 import sqlite3
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
-RULES = Path(__file__).resolve().parents[3] / "shared" / "conformance" / "sigma"
+from tests.support import conformance
+
+RULES = conformance.path(conformance.SIGMA)
 
 
 def flatten(record: dict[str, Any], prefix: str = "") -> dict[str, str]:

@@ -6,7 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.support.sigma import flatten, matching_event_ids
+
+# The harness is tried on SigmaHQ's own rules, from the conformance data.
+pytestmark = pytest.mark.conformance
 
 WITHOUT_MFA = "aws_cloudtrail_console_login_success_without_mfa.yml"
 UPDATE_LOGIN_PROFILE = "aws_update_login_profile.yml"

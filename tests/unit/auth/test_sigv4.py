@@ -1,8 +1,10 @@
 """gatehold.auth.sigv4: the AWS test vectors, tampering, the time window, AWS's error
 texts, and requests signed by botocore itself (examples and a hypothesis property).
 
-The vectors come from ../shared/conformance/sigv4 beside the repository (see SOURCE.md
-there): awslabs/aws-c-auth's v4 signing test suite.
+The vectors come from the conformance data (tests/support/conformance.py: by default
+../shared/conformance/sigv4 beside the repository; see SOURCE.md there):
+awslabs/aws-c-auth's v4 signing test suite. The tests that read them carry the
+`conformance` mark.
 """
 
 from __future__ import annotations
@@ -27,9 +29,9 @@ from hypothesis import strategies as st
 from gatehold.auth import sigv4
 from gatehold.auth.sigv4 import HttpRequest, SigV4Claim
 from gatehold.errors import AwsError
+from tests.support import conformance
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
-VECTORS = REPO_ROOT.parent / "shared" / "conformance" / "sigv4"
+VECTORS = conformance.path(conformance.SIGV4)
 CASES = sorted(p.name for p in VECTORS.iterdir() if p.is_dir()) if VECTORS.is_dir() else []
 FORMS = ("header", "query")
 
@@ -98,10 +100,12 @@ def aws_error(fn: Callable[[], object]) -> AwsError:
 # --- the AWS test vectors ------------------------------------------------------------------
 
 
+@pytest.mark.conformance
 def test_vectors_are_present() -> None:
     assert len(CASES) >= 30, f"no SigV4 vectors under {VECTORS}"
 
 
+@pytest.mark.conformance
 @pytest.mark.parametrize("form", FORMS)
 @pytest.mark.parametrize("case", CASES)
 def test_vector_canonical_request_and_signature(case: str, form: str) -> None:
@@ -214,6 +218,7 @@ def date_changes(req: HttpRequest, claim: SigV4Claim) -> Iterator[HttpRequest]:
                 yield with_header(req, header_index(req, "x-amz-date"), moved)
 
 
+@pytest.mark.conformance
 @pytest.mark.parametrize("form", FORMS)
 @pytest.mark.parametrize("case", CASES)
 def test_vector_tampering_is_refused(case: str, form: str) -> None:
@@ -235,6 +240,7 @@ def test_vector_tampering_is_refused(case: str, form: str) -> None:
     assert accepted == []
 
 
+@pytest.mark.conformance
 @pytest.mark.parametrize("form", FORMS)
 @pytest.mark.parametrize("case", CASES)
 def test_vector_path_tampering(case: str, form: str) -> None:
@@ -263,6 +269,7 @@ def vector_claim(form: str = "header", case: str = "get-vanilla") -> SigV4Claim:
     return sigv4.parse(request, normalize_path=context["normalize"])
 
 
+@pytest.mark.conformance
 @pytest.mark.parametrize("form", FORMS)
 def test_time_window_boundaries(form: str) -> None:
     claim = vector_claim(form)
@@ -280,6 +287,7 @@ def test_time_window_boundaries(form: str) -> None:
                              "20150830T123559Z (20150830T122059Z + 15 min.)")
 
 
+@pytest.mark.conformance
 def test_time_window_formats_now_in_utc() -> None:
     claim = vector_claim()
     paris = timezone(timedelta(hours=2))
@@ -290,6 +298,7 @@ def test_time_window_formats_now_in_utc() -> None:
         sigv4.check_time(claim, datetime(2015, 8, 30, 12, 36))
 
 
+@pytest.mark.conformance
 def test_presigned_uses_the_window_not_x_amz_expires_by_default() -> None:
     # IAM/STS ignore X-Amz-Expires (aws-sdk-go#2167, #2224): a presigned request gets
     # the same 15 minutes, whatever it says.
@@ -299,6 +308,7 @@ def test_presigned_uses_the_window_not_x_amz_expires_by_default() -> None:
     assert error.message.startswith("Signature expired: ")
 
 
+@pytest.mark.conformance
 def test_presigned_honouring_x_amz_expires() -> None:
     claim = vector_claim("query")
     sigv4.check_time(claim, SIGNED_AT + timedelta(seconds=3600), honour_expires=True)
@@ -447,6 +457,7 @@ def test_query_missing_the_signature() -> None:
                              "Re-examine the query-string parameters.")
 
 
+@pytest.mark.conformance
 def test_check_scope() -> None:
     claim = vector_claim()
     sigv4.check_scope(claim, "service")
@@ -457,6 +468,7 @@ def test_check_scope() -> None:
                              "Credential should be scoped to correct service: 'sts'. ")
 
 
+@pytest.mark.conformance
 def test_a_signed_header_that_is_absent_never_verifies() -> None:
     request, _context, _ = load_case("get-header-key-duplicate", "header")
     stripped = dataclasses.replace(request, headers=tuple(
@@ -474,6 +486,7 @@ def test_a_signed_header_that_is_absent_never_verifies() -> None:
     assert not sigv4.verify(sigv4.parse(absent), SECRET)
 
 
+@pytest.mark.conformance
 def test_payload_hash_must_match_the_body() -> None:
     request, context, _ = load_case("post-x-www-form-urlencoded", "header")
     assert accept(request, context) is not None
@@ -505,6 +518,7 @@ def test_date_header_instead_of_x_amz_date() -> None:
     assert bad.message.startswith("Date must be in ISO-8601 'basic format'. Got 'yesterday'.")
 
 
+@pytest.mark.conformance
 def test_malformed_x_amz_expires_is_ignored_like_sts_does() -> None:
     request, _context, _ = load_case("get-vanilla", "query")
     changed = dataclasses.replace(request, raw_query=request.raw_query.replace(
@@ -514,6 +528,7 @@ def test_malformed_x_amz_expires_is_ignored_like_sts_does() -> None:
     assert not sigv4.verify(claim, SECRET)  # it is still signed
 
 
+@pytest.mark.conformance
 def test_signing_key_derivation_and_cache() -> None:
     # AWS's example: docs.aws.amazon.com/general/latest/gr/sigv4-calculate-signature.html
     key = sigv4.derive_signing_key(SECRET, "20150830", "us-east-1", "iam")
@@ -704,7 +719,7 @@ def edit_request(req: HttpRequest, field: int, where: int, op: str, chunk: str) 
     return dataclasses.replace(req, headers=tuple((n, v) for n, v in headers))
 
 
-@pytest.mark.skipif(not CASES, reason="no vectors")
+@pytest.mark.conformance
 @settings(max_examples=300, deadline=None)
 @given(case=st.sampled_from(CASES or ["-"]), form=st.sampled_from(FORMS), changes=edits,
        now=st.datetimes(timezones=st.just(UTC)), honour=st.booleans())

@@ -1,4 +1,4 @@
-"""Every case of shared/conformance/policy_cases.json, run in-process.
+"""Every case of the conformance data's policy_cases.json, run in-process.
 
 The inputs are mapped the way iam:SimulateCustomPolicy maps them:
 PolicyInputList -> identity policies, PermissionsBoundaryPolicyInputList ->
@@ -11,16 +11,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from gatehold.policy import PolicyKind, PolicyRef, Request, evaluate, parse_policy
 from gatehold.policy.reference import reference_evaluate
+from tests.support import conformance
 
-REPO = Path(__file__).resolve().parents[3]
-CASES_FILE = REPO.parent / "shared" / "conformance" / "policy_cases.json"
+pytestmark = pytest.mark.conformance
+
+CASES_FILE = conformance.path(conformance.POLICY_CASES)
 
 
 def _load() -> list[dict[str, Any]]:
