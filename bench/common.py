@@ -344,9 +344,7 @@ def start_embedded_postgres(pgdata: Path, database: str = "gatehold_bench") -> I
         with psycopg.connect(uri, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{database}"')
             conn.execute(f'CREATE DATABASE "{database}"')
-        yield server.get_uri(database=database).replace(
-            "postgresql://", "postgresql+psycopg://", 1
-        )
+        yield server.get_uri(database=database).replace("postgresql://", "postgresql+psycopg://", 1)
     finally:
         server.cleanup()
 
@@ -548,13 +546,15 @@ def cpu_accounting(server_pgid: int | None) -> Iterator[list[CpuUse]]:
     yield out
     c1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     s1 = group_cpu_s(server_pgid) if server_pgid else 0.0
-    out.append(CpuUse(
-        wall_s=time.monotonic() - t0,
-        server_s=s1 - s0,
-        loadgen_s=(c1.ru_utime + c1.ru_stime) - (c0.ru_utime + c0.ru_stime),
-        machine_busy_s=_machine_busy_s() - m0,
-        cpus=os.cpu_count() or 1,
-    ))
+    out.append(
+        CpuUse(
+            wall_s=time.monotonic() - t0,
+            server_s=s1 - s0,
+            loadgen_s=(c1.ru_utime + c1.ru_stime) - (c0.ru_utime + c0.ru_stime),
+            machine_busy_s=_machine_busy_s() - m0,
+            cpus=os.cpu_count() or 1,
+        )
+    )
 
 
 def machine_busy_share(sample_s: float = 1.0) -> float:

@@ -209,9 +209,7 @@ def main() -> int:
             "ResourceName=rare-42 (10 events)": by("ResourceName", "rare-42"),
             "ResourceType=AWS::IAM::User (all)": by("ResourceType", "AWS::IAM::User"),
             "EventId": by("EventId", picked["EventId"]),
-            "Username=user-17, page 2 (NextToken)": by(
-                "Username", "user-17", NextToken=token
-            ),
+            "Username=user-17, page 2 (NextToken)": by("Username", "user-17", NextToken=token),
             "no attribute (all)": lambda: ct.lookup_events(),
         }
         results = {}
@@ -219,9 +217,7 @@ def main() -> int:
         for name, call in cases.items():
             r = timed(call, args.repeat)
             results[name] = r
-            print(
-                f"{name:44} {r['median_ms']:7.2f}ms {r['p95_ms']:7.2f}ms {r['max_ms']:7.2f}ms"
-            )
+            print(f"{name:44} {r['median_ms']:7.2f}ms {r['p95_ms']:7.2f}ms {r['max_ms']:7.2f}ms")
         attribute_medians = [r["median_ms"] for k, r in results.items() if "no attribute" not in k]
         worst = max(attribute_medians)
         print(f"\nworst attribute-lookup median: {worst:.2f} ms (target < 50 ms)")

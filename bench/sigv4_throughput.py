@@ -192,7 +192,11 @@ def main(argv: list[str] | None = None) -> int:
     work = scratch_dir("gatehold-bench-sigv4-")
     rows: list[dict[str, Any]] = []
     # servers (ProcessSet) stop before the PostgreSQL they use (ExitStack)
-    with bench_run("sigv4_throughput", work, args.keep) as run, contextlib.ExitStack() as stack, ProcessSet() as procs:
+    with (
+        bench_run("sigv4_throughput", work, args.keep) as run,
+        contextlib.ExitStack() as stack,
+        ProcessSet() as procs,
+    ):
         if not args.skip_gatehold:
             database_url = store_url(stack, args.store, work / "pgdata")
             print(

@@ -216,8 +216,14 @@ class AwsApi:
         return protocol.serialize_output(route, result, request_id)
 
     def _check_sts_region(self, ctx: RequestContext, params: dict[str, Any]) -> None:
-        sts_regions.check(self.sts_disabled_regions, ctx.service, ctx.operation, ctx.region,
-                          params, ctx.principal.account_id)
+        sts_regions.check(
+            self.sts_disabled_regions,
+            ctx.service,
+            ctx.operation,
+            ctx.region,
+            params,
+            ctx.principal.account_id,
+        )
 
     def _authenticate(
         self, db: Connection, claim: sigv4.SigV4Claim, now: datetime, source_ip: str
@@ -256,8 +262,13 @@ class AwsApi:
         def raise_alarm(db: Connection) -> None:
             notices.extend(
                 alarms.key_use(
-                    db, revoked.account_id, revoked.access_key_id, revoked.state, now,
-                    source_ip, subject,
+                    db,
+                    revoked.account_id,
+                    revoked.access_key_id,
+                    revoked.state,
+                    now,
+                    source_ip,
+                    subject,
                 )
             )
 

@@ -88,7 +88,9 @@ class GateholdApp:
             method=scope["method"],
             # Path and query as UTF-8 that keeps any invalid byte (surrogateescape), so
             # the signature is checked over exactly the bytes the client signed.
-            raw_path=scope.get("raw_path", scope["path"].encode()).decode("utf-8", "surrogateescape"),
+            raw_path=scope.get("raw_path", scope["path"].encode()).decode(
+                "utf-8", "surrogateescape"
+            ),
             raw_query=scope.get("query_string", b"").decode("utf-8", "surrogateescape"),
             headers=tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]),
             body=body or b"",
@@ -120,7 +122,6 @@ class GateholdApp:
             }
         )
         await send({"type": "http.response.body", "body": resp.body})
-
 
     def _flushing_at_shutdown(self, receive: Receive) -> Receive:
         """`receive`, but the trails' delivery starts with the lifespan startup, and
@@ -170,8 +171,15 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> GateholdApp
     attach_recorder(store, recorder)
     # One per worker process too: its sinks' thread sends findings after commit.
     alarms = Alarms.from_settings(settings)
-    api = AwsApi(store, box, clock or SystemClock(), PolicyEnforcer(), settings,
-                 recorder=recorder, alarms=alarms)
+    api = AwsApi(
+        store,
+        box,
+        clock or SystemClock(),
+        PolicyEnforcer(),
+        settings,
+        recorder=recorder,
+        alarms=alarms,
+    )
     human = console_app(settings, store, box, api.clock, api.enforcer, alarms)
     deliverer = Deliverer(store, api.clock, settings.trails_folder, settings.trail_delivery_seconds)
     return GateholdApp(api, human, deliverer)

@@ -171,15 +171,21 @@ def federated_allows(
     "*" (AWS, id_roles_providers_saml / id_roles_providers_oidc), with the
     provider's claims as condition keys (saml:aud, saml:sub ...).
     """
-    context = {k: v for k, v in request_context(ctx, condition_values).items()
-               if k not in _IDENTITY_KEYS}
-    request = Request(action=action, resource=role_arn, context=context,
-                      principal_arn=provider_arn,
-                      principal_account=resource_account(provider_arn),
-                      resource_account=resource_account(role_arn))
+    context = {
+        k: v for k, v in request_context(ctx, condition_values).items() if k not in _IDENTITY_KEYS
+    }
+    request = Request(
+        action=action,
+        resource=role_arn,
+        context=context,
+        principal_arn=provider_arn,
+        principal_account=resource_account(provider_arn),
+        resource_account=resource_account(role_arn),
+    )
     decision = evaluate(request, resource=trust)
     return decision.outcome == "allowed" and any(
-        m.policy_type == "resource-based" and m.effect == "Allow" for m in decision.matched)
+        m.policy_type == "resource-based" and m.effect == "Allow" for m in decision.matched
+    )
 
 
 class PolicyEnforcer(Enforcer):
@@ -232,8 +238,11 @@ class PolicyEnforcer(Enforcer):
             tags = dict(policies.principal_tags)
             if p.session is not None and p.session.tags:
                 # Session tags override the role's (or user's) tags of the same key.
-                tags = {k: v for k, v in tags.items()
-                        if k.lower() not in {f"aws:principaltag/{t.lower()}" for t, _ in p.session.tags}}
+                tags = {
+                    k: v
+                    for k, v in tags.items()
+                    if k.lower() not in {f"aws:principaltag/{t.lower()}" for t, _ in p.session.tags}
+                }
                 tags.update({f"aws:PrincipalTag/{k}": (v,) for k, v in p.session.tags})
             if tags:
                 context = {**tags, **context}
@@ -247,23 +256,42 @@ class PolicyEnforcer(Enforcer):
             is_root=p.kind is PrincipalKind.ROOT,
             role_arn=p.session.role_arn if p.session is not None else None,
         )
-        decision = evaluate(request, identity=identity, boundary=boundary, session=session,
-                            resource=resource_policy)
-        if resource_policy is not None and decision.outcome == "allowed" and not any(
-            m.policy_type == "resource-based" and m.effect == "Allow" for m in decision.matched
+        decision = evaluate(
+            request, identity=identity, boundary=boundary, session=session, resource=resource_policy
+        )
+        if (
+            resource_policy is not None
+            and decision.outcome == "allowed"
+            and not any(
+                m.policy_type == "resource-based" and m.effect == "Allow" for m in decision.matched
+            )
         ):
             # A role's trust policy must always allow (AWS, id_roles_use_permissions-to-switch:
             # the identity policy alone never lets anyone assume a role).
             raise authorization_messages.denial(
                 f"User: {p.arn} is not authorized to perform: {action} on resource: {resource}",
-                decision, request, p, identity, boundary, session, resource_policy)
+                decision,
+                request,
+                p,
+                identity,
+                boundary,
+                session,
+                resource_policy,
+            )
         if decision.outcome != "allowed":
             # AWS's wording names the policy type that decided: "with an explicit deny
             # in an identity-based policy", "because no permissions boundary allows ...".
             # The denial can describe itself for an encoded authorization message.
-            raise authorization_messages.denial(access_denied_message(decision, p.arn),
-                                                decision, request, p, identity, boundary,
-                                                session, resource_policy)
+            raise authorization_messages.denial(
+                access_denied_message(decision, p.arn),
+                decision,
+                request,
+                p,
+                identity,
+                boundary,
+                session,
+                resource_policy,
+            )
 
     def policies(self, db: Connection, p: Principal) -> CompiledPolicies:
         """The caller's compiled policies, rebuilt when the account's generation moved.
@@ -301,11 +329,19 @@ class PolicyEnforcer(Enforcer):
 
 
 # A session policy that allows nothing (an empty set would mean "no session policy").
-_SESSION_ALLOWS_NOTHING = PolicySet([PolicyRef(
-    principal_policies.parse_cached(
-        '{"Version":"2012-10-17","Statement":[{"Effect":"Allow",'
-        '"Action":"gatehold:NoActionMatchesThis","Resource":"*"}]}', PolicyKind.SESSION),
-    "session", "Session Policy")])
+_SESSION_ALLOWS_NOTHING = PolicySet(
+    [
+        PolicyRef(
+            principal_policies.parse_cached(
+                '{"Version":"2012-10-17","Statement":[{"Effect":"Allow",'
+                '"Action":"gatehold:NoActionMatchesThis","Resource":"*"}]}',
+                PolicyKind.SESSION,
+            ),
+            "session",
+            "Session Policy",
+        )
+    ]
+)
 
 
 def session_policies(p: Principal) -> PolicySet | None:
@@ -323,8 +359,11 @@ def session_policies(p: Principal) -> PolicySet | None:
     found = _session_sets.get(s.policies)
     if found is None:
         refs = [
-            PolicyRef(principal_policies.parse_cached(text, PolicyKind.SESSION), "session",
-                      "Session Policy")
+            PolicyRef(
+                principal_policies.parse_cached(text, PolicyKind.SESSION),
+                "session",
+                "Session Policy",
+            )
             for text in s.policies
         ]
         found = PolicySet(refs)

@@ -197,7 +197,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("init", help="create the store, the account, root and the admin user")
     _store_args(p)
     p.add_argument("--root-email", required=True)
-    p.add_argument("--host", default=DEFAULT_HOST, help="where `serve` will listen (for the profile)")
+    p.add_argument(
+        "--host", default=DEFAULT_HOST, help="where `serve` will listen (for the profile)"
+    )
     p.add_argument("--port", type=int, default=DEFAULT_PORT, help="where `serve` will listen")
     p.add_argument("--json", action="store_true", help="print the result as one JSON object")
     p.add_argument(

@@ -73,9 +73,7 @@ class Settings:
     # proxy that terminates TLS or rewrites Host, set both (GATEHOLD_WEBAUTHN_RP_ID,
     # e.g. "console.example.com"; GATEHOLD_WEBAUTHN_ORIGIN, "https://console.example.com").
     webauthn_rp_id: str | None = field(default_factory=lambda: _env("GATEHOLD_WEBAUTHN_RP_ID"))
-    webauthn_origin: str | None = field(
-        default_factory=lambda: _env("GATEHOLD_WEBAUTHN_ORIGIN")
-    )
+    webauthn_origin: str | None = field(default_factory=lambda: _env("GATEHOLD_WEBAUTHN_ORIGIN"))
 
     # Alarms for suspicious sign-ins (gatehold/alarms): thresholds (see
     # alarms/rules.Thresholds for why these defaults), alarm kinds to silence

@@ -22,10 +22,16 @@ from gatehold.workload import PATH_PREFIX, grant_token
 
 # Variables that would win over the container provider in the SDK's default chain,
 # or point it at the operator's own keys.
-_OPERATOR_VARS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-                  "AWS_SECURITY_TOKEN", "AWS_PROFILE", "AWS_DEFAULT_PROFILE",
-                  "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-                  "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")
+_OPERATOR_VARS = (
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+)
 
 
 def workload_env(base: dict[str, str], endpoint: str, key_id: str, token: str) -> dict[str, str]:
@@ -49,11 +55,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         print("gatehold run: give the program to run after --", file=sys.stderr)
         return 2
     session = boto3.Session(profile_name=args.profile)
-    sts: Any = session.client("sts", endpoint_url=args.endpoint_url,
-                              region_name=session.region_name or "us-east-1")
+    sts: Any = session.client(
+        "sts", endpoint_url=args.endpoint_url, region_name=session.region_name or "us-east-1"
+    )
     try:
-        answer = sts.assume_role(RoleArn=args.role, RoleSessionName=args.session_name,
-                                 DurationSeconds=args.duration)
+        answer = sts.assume_role(
+            RoleArn=args.role, RoleSessionName=args.session_name, DurationSeconds=args.duration
+        )
     except (ClientError, BotoCoreError) as exc:  # a denial, no credentials, no connection
         print(f"gatehold run: AssumeRole failed: {exc}", file=sys.stderr)
         return 1
@@ -67,12 +75,19 @@ def cmd_run(args: argparse.Namespace) -> int:
 def add_parser(sub: Any) -> None:
     p = sub.add_parser("run", help="run a program with a role's credentials (no keys needed)")
     p.add_argument("--role", required=True, help="the ARN of the role to assume")
-    p.add_argument("--duration", type=int, default=3600,
-                   help="how long the program may keep the role, in seconds (AssumeRole's "
-                        "DurationSeconds: 900 to the role's MaxSessionDuration; default 3600)")
+    p.add_argument(
+        "--duration",
+        type=int,
+        default=3600,
+        help="how long the program may keep the role, in seconds (AssumeRole's "
+        "DurationSeconds: 900 to the role's MaxSessionDuration; default 3600)",
+    )
     p.add_argument("--session-name", default="gatehold-run", help="the RoleSessionName")
     p.add_argument("--profile", default=None, help="the AWS profile with the operator's keys")
-    p.add_argument("--endpoint-url", default=os.environ.get("AWS_ENDPOINT_URL"),
-                   help="the gatehold endpoint (default: $AWS_ENDPOINT_URL or the profile's)")
+    p.add_argument(
+        "--endpoint-url",
+        default=os.environ.get("AWS_ENDPOINT_URL"),
+        help="the gatehold endpoint (default: $AWS_ENDPOINT_URL or the profile's)",
+    )
     p.add_argument("command_line", nargs=argparse.REMAINDER, help="-- COMMAND [ARGS...]")
     p.set_defaults(func=cmd_run)

@@ -70,8 +70,11 @@ def _mac(secret: str) -> str:
 
 
 def _refused(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse({"code": code, "message": message}, status_code=status,
-                        headers={"Cache-Control": "no-store"})
+    return JSONResponse(
+        {"code": code, "message": message},
+        status_code=status,
+        headers={"Cache-Control": "no-store"},
+    )
 
 
 def _iso(value: datetime) -> str:
@@ -93,9 +96,12 @@ class WorkloadCredentials:
             session = None
         # One answer for every refusal (unknown, tampered, foreign key id, bad MAC, not
         # a role session): the caller learns nothing about which check failed.
-        if (session is None or session.access_key_id != key_id
-                or not hmac.compare_digest(mac, _mac(session.secret))
-                or session.principal.kind is not PrincipalKind.ASSUMED_ROLE):
+        if (
+            session is None
+            or session.access_key_id != key_id
+            or not hmac.compare_digest(mac, _mac(session.secret))
+            or session.principal.kind is not PrincipalKind.ASSUMED_ROLE
+        ):
             return _refused(401, "Unauthorized", "The authorization token is not valid.")
         facts = session.principal.session
         assert facts is not None
@@ -112,11 +118,17 @@ class WorkloadCredentials:
         expires = min(facts.expires_at, now + timedelta(seconds=self.seconds))
         key_id = ids.new_access_key_id(grant.principal.account_id, ids.PREFIX_TEMP_ACCESS_KEY)
         secret = ids.new_secret_access_key()
-        principal = replace(grant.principal, access_key_id=key_id,
-                            session=replace(facts, expires_at=expires))
+        principal = replace(
+            grant.principal, access_key_id=key_id, session=replace(facts, expires_at=expires)
+        )
         token = session_tokens.seal(self.box, session_tokens.Session(key_id, secret, principal))
-        return {"AccessKeyId": key_id, "SecretAccessKey": secret, "Token": token,
-                "Expiration": _iso(expires), "RoleArn": facts.role_arn or ""}
+        return {
+            "AccessKeyId": key_id,
+            "SecretAccessKey": secret,
+            "Token": token,
+            "Expiration": _iso(expires),
+            "RoleArn": facts.role_arn or "",
+        }
 
 
 def routes(box: SecretBox, clock: Clock) -> list[Route]:

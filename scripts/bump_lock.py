@@ -99,8 +99,7 @@ print(json.dumps(result))
 
 
 def run(*cmd: str | Path, capture: bool = False) -> str:
-    done = subprocess.run([str(c) for c in cmd], check=True, text=True,
-                          capture_output=capture)
+    done = subprocess.run([str(c) for c in cmd], check=True, text=True, capture_output=capture)
     return done.stdout if capture else ""
 
 
@@ -154,8 +153,9 @@ def version_of(python: Path, package: str) -> str:
 
 
 def dump_models(python: Path) -> dict[str, object]:
-    dump: dict[str, object] = json.loads(run(python, "-c", DUMP_MODELS, *SERVICE_NAMES,
-                                             capture=True))
+    dump: dict[str, object] = json.loads(
+        run(python, "-c", DUMP_MODELS, *SERVICE_NAMES, capture=True)
+    )
     return dump
 
 
@@ -181,16 +181,20 @@ def report(old: dict[str, object], new: dict[str, object]) -> list[str]:
             was, now = before[op], after[op]
             for path in sorted(set(was) | set(now)):
                 if was.get(path) != now.get(path):
-                    lines.append(f"      {path}: {was.get(path, '(absent)')} -> "
-                                 f"{now.get(path, '(absent)')}")
+                    lines.append(
+                        f"      {path}: {was.get(path, '(absent)')} -> {now.get(path, '(absent)')}"
+                    )
     return lines
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--botocore", help="the botocore (and boto3) version; default newest")
-    parser.add_argument("--report-only", action="store_true",
-                        help="only print what the new botocore changes; write nothing")
+    parser.add_argument(
+        "--report-only",
+        action="store_true",
+        help="only print what the new botocore changes; write nothing",
+    )
     args = parser.parse_args()
     old_python = REPO / ".venv" / "bin" / "python"
     if not old_python.exists():
@@ -206,19 +210,27 @@ def main() -> int:
             pip_install(main_python, *unpinned_requirements(args.botocore))
             pip_install(main_python, "--no-deps", "-e", str(REPO))
             lines = frozen(main_python)
-            write_lock(LOCK, "gatehold, its tests and checks: `pip install -c requirements/lock.txt`",
-                       lines)
+            write_lock(
+                LOCK,
+                "gatehold, its tests and checks: `pip install -c requirements/lock.txt`",
+                lines,
+            )
             for tool, package in SIDE_TOOLS.items():
                 python = venv(Path(tmp) / tool)
                 pip_install(python, package)
-                write_lock(REQUIREMENTS / f"{tool}.txt",
-                           f"{tool} in its own venv (scripts/test.sh)", frozen(python))
+                write_lock(
+                    REQUIREMENTS / f"{tool}.txt",
+                    f"{tool} in its own venv (scripts/test.sh)",
+                    frozen(python),
+                )
         new = dump_models(main_python)
     if not args.report_only:
         version = str(new["version"])
         pin_pyproject({"botocore": version, "boto3": version, "setuptools": setuptools})
-        print(f"wrote {LOCK.relative_to(REPO)}, requirements/{{awscli,trailscraper}}.txt "
-              f"and pyproject.toml's pins\n")
+        print(
+            f"wrote {LOCK.relative_to(REPO)}, requirements/{{awscli,trailscraper}}.txt "
+            f"and pyproject.toml's pins\n"
+        )
     print("\n".join(report(old, new)))
     return 0
 

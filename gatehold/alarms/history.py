@@ -57,9 +57,12 @@ def _successes(db: Connection, s: SignIn, since: datetime) -> Recent:
     address_seen = db.execute(
         select(exists().where(earlier, _t.c.source_ip == s.source_ip))
     ).scalar_one()
-    country_seen = bool(s.place.country) and db.execute(
-        select(exists().where(earlier, _t.c.country == s.place.country))
-    ).scalar_one()
+    country_seen = (
+        bool(s.place.country)
+        and db.execute(
+            select(exists().where(earlier, _t.c.country == s.place.country))
+        ).scalar_one()
+    )
     last = db.execute(
         select(_t.c.at, _t.c.country, _t.c.latitude, _t.c.longitude)
         .where(earlier)

@@ -48,8 +48,9 @@ class Alarms:
     @classmethod
     def from_settings(cls, settings: Settings) -> Alarms:
         database = Path(settings.geoip_database) if settings.geoip_database else None
-        return cls(thresholds_for(settings), Geo(database), dispatcher_for(settings),
-                   settings.region)
+        return cls(
+            thresholds_for(settings), Geo(database), dispatcher_for(settings), settings.region
+        )
 
     def sign_in(
         self,
@@ -66,8 +67,9 @@ class Alarms:
         found = rules.judge_sign_in(located, recent, self.thresholds)
         if attempt.account_id is None:  # no account to report to
             return []
-        return self._record(db, found, attempt.account_id, attempt.at, attempt.source_ip,
-                            subject, cause_event_id)
+        return self._record(
+            db, found, attempt.account_id, attempt.at, attempt.source_ip, subject, cause_event_id
+        )
 
     def key_use(
         self,

@@ -55,7 +55,15 @@ class Template:
         event_id = records.new_event_id(ms)
         p = self.pieces
         record = b"".join(
-            (p[0], event_time.encode(), p[1], orjson.dumps(request_id), p[2], event_id.encode(), p[3])
+            (
+                p[0],
+                event_time.encode(),
+                p[1],
+                orjson.dumps(request_id),
+                p[2],
+                event_id.encode(),
+                p[3],
+            )
         )
         r = self.row
         return (event_id, r[1], exact, r[3], r[4], r[5], r[6], r[7], r[8], r[9], record)

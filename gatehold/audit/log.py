@@ -131,7 +131,9 @@ def _from_text(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
-def row(record: Record, resources: Resources | None = None, at: datetime | None = None) -> Row | None:
+def row(
+    record: Record, resources: Resources | None = None, at: datetime | None = None
+) -> Row | None:
     """The row of `record` (None: a record for no account, which nobody may see).
     Pure: no database work, so the recorder's batcher makes its rows before it
     opens a transaction. `resources`: the (ResourceType, ResourceName) pairs LookupEvents
@@ -216,7 +218,9 @@ class Segment:
 class Column:
     """Positions in a segment's per-record columns."""
 
-    EVENT_ID, TIME, NAME, SOURCE, USERNAME, ACCESS_KEY, READ_ONLY, RESOURCES, OFFSET, LENGTH = range(10)
+    EVENT_ID, TIME, NAME, SOURCE, USERNAME, ACCESS_KEY, READ_ONLY, RESOURCES, OFFSET, LENGTH = (
+        range(10)
+    )
 
 
 def _keys_of(shape: tuple[Any, ...]) -> Iterator[tuple[str, str]]:
@@ -273,11 +277,13 @@ def _id_ms(event_id: str) -> int | None:
 
 
 def second_text(unix_second: int) -> str:
-    """"YYYY-MM-DD HH:MM:SS" of a Unix second (the log's time text, to the second);
+    """ "YYYY-MM-DD HH:MM:SS" of a Unix second (the log's time text, to the second);
     the current second's is made once."""
     global _second
     if _second[0] != unix_second:
-        text = (_EPOCH + timedelta(seconds=unix_second)).replace(tzinfo=None).isoformat(" ", "seconds")
+        text = (
+            (_EPOCH + timedelta(seconds=unix_second)).replace(tzinfo=None).isoformat(" ", "seconds")
+        )
         _second = (unix_second, text)
     return _second[1]
 
@@ -327,8 +333,14 @@ def _insert_sqlite(db: Connection, seg: Segment) -> None:
     seq = raw.execute(
         "INSERT INTO audit_segments (account_id, first_time, last_time, count, columns, records) "
         "VALUES (?, ?, ?, ?, ?, ?)",
-        (seg.account_id, seg.first_time, seg.last_time, len(seg.records),
-         orjson.dumps(seg.columns).decode(), b"".join(seg.records)),
+        (
+            seg.account_id,
+            seg.first_time,
+            seg.last_time,
+            len(seg.records),
+            orjson.dumps(seg.columns).decode(),
+            b"".join(seg.records),
+        ),
     ).lastrowid
     raw.execute(
         "INSERT INTO audit_segment_keys (account_id, attribute, value, last_time, seq) "
@@ -345,8 +357,14 @@ def _insert_postgres(db: Connection, seg: Segment) -> None:
     seq = db.exec_driver_sql(
         "INSERT INTO audit_segments (account_id, first_time, last_time, count, columns, records) "
         f"VALUES (%s, {_PG_TIME}, {_PG_TIME}, %s, %s, %s) RETURNING seq",
-        (seg.account_id, seg.first_time, seg.last_time, len(seg.records),
-         orjson.dumps(seg.columns).decode(), b"".join(seg.records)),
+        (
+            seg.account_id,
+            seg.first_time,
+            seg.last_time,
+            len(seg.records),
+            orjson.dumps(seg.columns).decode(),
+            b"".join(seg.records),
+        ),
     ).scalar_one()
     db.exec_driver_sql(
         "INSERT INTO audit_segment_keys (account_id, attribute, value, last_time, seq) "
@@ -377,8 +395,12 @@ def _record_bytes(db: Connection, cuts: Sequence[tuple[int, int, int]]) -> list[
                 "SELECT x.i, substring(s.records FROM x.o FOR x.l) "
                 "FROM unnest(%s::int[], %s::bigint[], %s::int[], %s::int[]) AS x(i, seq, o, l) "
                 "JOIN audit_segments s ON s.seq = x.seq",
-                (list(range(len(cuts))), [c[0] for c in cuts], [c[1] + 1 for c in cuts],
-                 [c[2] for c in cuts]),
+                (
+                    list(range(len(cuts))),
+                    [c[0] for c in cuts],
+                    [c[1] + 1 for c in cuts],
+                    [c[2] for c in cuts],
+                ),
             ).all()
         )
         return [bytes(found[i]) for i in range(len(cuts))]
@@ -411,11 +433,14 @@ def _stored(seq: int, index: int, c: list[Any], record: bytes) -> Stored:
     )
 
 
-def _finish(db: Connection, found: Sequence[tuple[tuple[str, int, int], list[Any]]]) -> list[Stored]:
+def _finish(
+    db: Connection, found: Sequence[tuple[tuple[str, int, int], list[Any]]]
+) -> list[Stored]:
     """Stored records of (position, columns) pairs, in their order."""
     order = sorted(range(len(found)), key=lambda i: found[i][0][1:])  # segment by segment
     blobs = _record_bytes(
-        db, [(found[i][0][1], found[i][1][Column.OFFSET], found[i][1][Column.LENGTH]) for i in order]
+        db,
+        [(found[i][0][1], found[i][1][Column.OFFSET], found[i][1][Column.LENGTH]) for i in order],
     )
     made: dict[int, Stored] = {}
     for i, blob in zip(order, blobs, strict=True):
@@ -473,14 +498,19 @@ def lookup(
     lo_text, hi_text = text_time(start), text_time(hi)
 
     def wanted(position: tuple[str, int, int], c: list[Any]) -> bool:
-        return lo_text <= position[0] <= hi_text and (after is None or position < after) and matches(c)
+        return (
+            lo_text <= position[0] <= hi_text and (after is None or position < after) and matches(c)
+        )
 
     if attribute == "EventId":
         if after is not None:
             return []  # one record at most: there is no second page
         texts = _column_texts(db, _segments_with_id(db, account_id, value or ""))
         found = [
-            (pos, c) for seq, text in texts.items() for pos, c in _entries(seq, text) if wanted(pos, c)
+            (pos, c)
+            for seq, text in texts.items()
+            for pos, c in _entries(seq, text)
+            if wanted(pos, c)
         ]
         return _finish(db, sorted(found, key=lambda e: e[0], reverse=True)[:limit])
     # The merge: candidate segments come newest first by the latest time of their
@@ -508,8 +538,12 @@ def _entries(seq: int, columns: str | None) -> list[tuple[tuple[str, int, int], 
 
 
 def _candidates(
-    db: Connection, account_id: str, attribute: str | None, value: str | None,
-    start: datetime, hi: datetime,
+    db: Connection,
+    account_id: str,
+    attribute: str | None,
+    value: str | None,
+    start: datetime,
+    hi: datetime,
 ) -> Iterator[list[tuple[str, int]]]:
     """(bound, seq) of the segments that may hold matching records in [start, hi],
     newest bound first, in chunks: a few first (most lookups open one or two),
@@ -532,7 +566,9 @@ def _candidates(
     while True:
         query = select(time_col, seq_col).where(*where)
         if last is not None:
-            query = query.where(or_(time_col < last[0], and_(time_col == last[0], seq_col < last[1])))
+            query = query.where(
+                or_(time_col < last[0], and_(time_col == last[0], seq_col < last[1]))
+            )
         rows = db.execute(query.order_by(time_col.desc(), seq_col.desc()).limit(size)).all()
         if rows:
             yield [(text_time(r[0]), int(r[1])) for r in rows]
@@ -595,7 +631,10 @@ def _read_segments(rows: Iterable[Any]) -> list[StoredSegment]:
                 int(r.seq),
                 r.last_time,
                 [
-                    (c[Column.TIME], orjson.loads(blob[c[Column.OFFSET] : c[Column.OFFSET] + c[Column.LENGTH]]))
+                    (
+                        c[Column.TIME],
+                        orjson.loads(blob[c[Column.OFFSET] : c[Column.OFFSET] + c[Column.LENGTH]]),
+                    )
                     for c in orjson.loads(r.columns)
                 ],
             )

@@ -142,9 +142,13 @@ class Recorder:
         for the batcher to build (and make the template of)."""
         if self.enabled:
             template = self._rows.template(call)
-            self._enqueue(call if template is None else (template, call.ctx.now, call.ctx.request_id))
+            self._enqueue(
+                call if template is None else (template, call.ctx.now, call.ctx.request_id)
+            )
 
-    def later_record(self, record: Record, resources: Sequence[tuple[str, str]] | None = None) -> None:
+    def later_record(
+        self, record: Record, resources: Sequence[tuple[str, str]] | None = None
+    ) -> None:
         """Queue a record made already (with its LookupEvents resources)."""
         if self.enabled:
             row = log.row(record, resources or ())

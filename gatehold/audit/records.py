@@ -538,7 +538,11 @@ def sign_in(event: SignIn, event_id: str | None = None) -> Record:
 
 def login_data(login_to: str, mfa_used: bool, mfa_identifier: str | None = None) -> Record:
     """additionalEventData of ConsoleLogin."""
-    data: Record = {"LoginTo": login_to, "MobileVersion": "No", "MFAUsed": "Yes" if mfa_used else "No"}
+    data: Record = {
+        "LoginTo": login_to,
+        "MobileVersion": "No",
+        "MFAUsed": "Yes" if mfa_used else "No",
+    }
     if mfa_identifier:
         data["MFAIdentifier"] = mfa_identifier
     return data

@@ -66,10 +66,14 @@ class WhoLike(Protocol):
 def subject_of(account: Account, user: User | None) -> SignInSubject:
     if user is None:
         return SignInSubject(account.account_id, root=True)
-    return SignInSubject(account.account_id, user_id=user.user_id, user_name=user.user_name, arn=user.arn)
+    return SignInSubject(
+        account.account_id, user_id=user.user_id, user_name=user.user_name, arn=user.arn
+    )
 
 
-def _unknown_user(db: Connection, account: Account | None, user_name: str) -> tuple[SignInSubject, str] | None:
+def _unknown_user(
+    db: Connection, account: Account | None, user_name: str
+) -> tuple[SignInSubject, str] | None:
     """The subject and message of a failed sign-in for a name the store did not
     match to a console user; None when there is no account to log it in."""
     if account is None:
@@ -146,7 +150,9 @@ def after_mfa(
         return
     subject = subject_of(who.account, who.user)
     device = mfa_devices.get(db, who.account.account_id, serial_number) if serial_number else None
-    mfa_type = "Virtual MFA" if device is not None and device.kind == mfa_devices.VIRTUAL else "U2F MFA"
+    mfa_type = (
+        "Virtual MFA" if device is not None and device.kind == mfa_devices.VIRTUAL else "U2F MFA"
+    )
     check = SignIn(
         "CheckMfa",
         subject,

@@ -109,7 +109,13 @@ def add_parser(sub: Any, store_args: Any, settings_of: Any) -> None:
     events_sub = events.add_subparsers(dest="events_command", required=True)
     p = events_sub.add_parser("tail", help="print the newest records, and follow new ones")
     store_args(p)
-    p.add_argument("-n", "--lines", type=int, default=20, help="how many of the newest records to look through first")
+    p.add_argument(
+        "-n",
+        "--lines",
+        type=int,
+        default=20,
+        help="how many of the newest records to look through first",
+    )
     p.add_argument("-f", "--follow", action="store_true", help="keep printing new records")
     p.add_argument("--filter", action="append", type=parse_filter, metavar="KEY=VALUE")
     p.add_argument("--account-id", help="only this account's records")

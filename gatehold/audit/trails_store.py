@@ -89,9 +89,7 @@ def insert(db: Connection, trail: Trail) -> None:
 
 
 def update(db: Connection, account_id: str, name: str, **values: Any) -> None:
-    db.execute(
-        _t.update().where(_t.c.account_id == account_id, _t.c.name == name).values(**values)
-    )
+    db.execute(_t.update().where(_t.c.account_id == account_id, _t.c.name == name).values(**values))
 
 
 def delete(db: Connection, account_id: str, name: str) -> None:

@@ -94,7 +94,8 @@ def _statement_conditions(raw: Mapping[str, Any]) -> dict[str, list[Any]]:
     block = raw.get("Condition") or {}
     return _conditions(
         (key, _as_list(values))
-        for by_key in block.values() if isinstance(by_key, Mapping)
+        for by_key in block.values()
+        if isinstance(by_key, Mapping)
         for key, values in by_key.items()
     )
 
@@ -151,8 +152,9 @@ def document(
     with the statements that matched (for an explicit deny, the Deny statements)."""
     refs = tuple(policies)
     entity = _entity_id(principal)
-    matched = [m for m in decision.matched
-               if decision.outcome != "explicitDeny" or m.effect == "Deny"]
+    matched = [
+        m for m in decision.matched if decision.outcome != "explicitDeny" or m.effect == "Deny"
+    ]
     who: Document = {"id": principal.user_id}
     if principal.kind is PrincipalKind.USER and principal.user_name:
         who["name"] = principal.user_name
@@ -161,7 +163,8 @@ def document(
         "allowed": False,
         "explicitDeny": decision.outcome == "explicitDeny",
         "matchedStatements": _items(
-            _statement_item(m, _find_statement(m, refs), entity) for m in matched),
+            _statement_item(m, _find_statement(m, refs), entity) for m in matched
+        ),
         "failures": _items([]),
         "context": {
             "principal": who,
@@ -193,8 +196,10 @@ def denial(
     """AccessDenied with `message`, able to describe itself if the API asks (the
     document is built only then: most denials are never encoded)."""
     return PolicyDenial(
-        message, principal.account_id,
-        lambda: document(decision, request, principal, policy_refs(*sets)))
+        message,
+        principal.account_id,
+        lambda: document(decision, request, principal, policy_refs(*sets)),
+    )
 
 
 # --- sealing ---------------------------------------------------------------------------
@@ -219,8 +224,11 @@ def encode(box: SecretBox, account_id: str, doc: Document) -> str:
         trimmed = {**doc, "context": {**doc["context"], "conditions": _items([])}}
         blob = _seal(box, account_id, trimmed)
     if len(blob) > MAX_ENCODED_LENGTH:
-        bare = {**doc, "matchedStatements": _items([]),
-                "context": {**doc["context"], "conditions": _items([])}}
+        bare = {
+            **doc,
+            "matchedStatements": _items([]),
+            "context": {**doc["context"], "conditions": _items([])},
+        }
         blob = _seal(box, account_id, bare)
     return blob
 
@@ -243,5 +251,6 @@ def with_encoded_message(box: SecretBox, err: AwsError) -> AwsError:
     if not isinstance(err, PolicyDenial):
         return err
     blob = encode(box, err.account_id, err.details())
-    return AwsError(err.code, f"{err.message} {ENCODED_MARKER}{blob}", err.status,
-                    sender_fault=err.sender_fault)
+    return AwsError(
+        err.code, f"{err.message} {ENCODED_MARKER}{blob}", err.status, sender_fault=err.sender_fault
+    )

@@ -85,14 +85,16 @@ def not_a_jwt() -> AwsError:
     # Unconfirmed text (quoted in reports of sending an OAuth access token).
     return invalid_token(
         "The ID Token provided is not a valid JWT. (You may see this error if you sent an "
-        "Access Token)")
+        "Access Token)"
+    )
 
 
 def no_verification_key() -> AwsError:
     # AWS's text, quoted in many SDK reports (the two spaces are AWS's).
     return invalid_token(
         "Couldn't retrieve verification key from your identity provider,  please reference "
-        "AssumeRoleWithWebIdentity documentation for requirements")
+        "AssumeRoleWithWebIdentity documentation for requirements"
+    )
 
 
 def missing_claim(name: str) -> AwsError:
@@ -145,7 +147,8 @@ def parse(token: str) -> UnverifiedToken:
         # Unconfirmed text; AWS documents the algorithms it accepts.
         raise invalid_token(
             "The token is signed with an unsupported algorithm: use RS256, RS384, RS512, "
-            "ES256, ES384 or ES512.")
+            "ES256, ES384 or ES512."
+        )
     if not isinstance(claims.get("iss"), str) or not claims["iss"]:
         raise missing_claim("iss")
     kid = header.get("kid")
@@ -157,7 +160,7 @@ def provider_url(issuer: str) -> str:
     stores it (arn:aws:iam::ACCOUNT:oidc-provider/<this>)."""
     for scheme in ("https://", "http://"):
         if issuer.lower().startswith(scheme):
-            return issuer[len(scheme):]
+            return issuer[len(scheme) :]
     return issuer
 
 
@@ -214,13 +217,15 @@ def check_times(claims: Mapping[str, Any], now: int) -> None:
         # Unconfirmed text, in the form of AWS's expiry message.
         raise invalid_token(
             f"Token is not yet valid: current date/time {now} must be after the not-before "
-            f"date/time {not_before}")
+            f"date/time {not_before}"
+        )
     issued = _timestamp(claims, "iat")
     if issued is not None and now + LEEWAY_SECONDS < issued:
         # Unconfirmed text, in the form of AWS's expiry message.
         raise invalid_token(
             f"Token was issued in the future: current date/time {now} must be after the "
-            f"issued-at date/time {issued}")
+            f"issued-at date/time {issued}"
+        )
 
 
 def verify_signature(token: UnverifiedToken, keys: list[Mapping[str, Any]]) -> Mapping[str, Any]:
@@ -241,7 +246,9 @@ def verify_signature(token: UnverifiedToken, keys: list[Mapping[str, Any]]) -> M
     raise bad_signature()
 
 
-def candidate_keys(jwks: Sequence[Mapping[str, Any]], token: UnverifiedToken) -> list[Mapping[str, Any]]:
+def candidate_keys(
+    jwks: Sequence[Mapping[str, Any]], token: UnverifiedToken
+) -> list[Mapping[str, Any]]:
     """The provider's keys that may have signed `token`: the one its `kid` names (all
     when it names none), meant for signatures, of the token's algorithm if they say."""
     found = []
@@ -287,7 +294,9 @@ def _check_tag_rules(tags: list[tuple[str, str]], transitive: list[str]) -> None
     """AWS's limits for session tags (id_session-tags, "Things to know"; id_tags rules)."""
     # Unconfirmed texts: AWS documents the rules, not its messages for a token.
     if len(tags) > MAX_SESSION_TAGS:
-        raise invalid_token(f"A web identity token can pass at most {MAX_SESSION_TAGS} session tags.")
+        raise invalid_token(
+            f"A web identity token can pass at most {MAX_SESSION_TAGS} session tags."
+        )
     lowered = [k.lower() for k, _ in tags]
     if len(set(lowered)) != len(lowered):
         raise invalid_token("Duplicate session tag keys (tag keys are case insensitive).")
@@ -306,8 +315,11 @@ def source_identity(claims: Mapping[str, Any]) -> str | None:
     value = claims.get(SOURCE_IDENTITY_CLAIM)
     if value is None:
         return None
-    if (not isinstance(value, str) or not _SOURCE_IDENTITY.fullmatch(value)
-            or value.lower().startswith("aws:")):
+    if (
+        not isinstance(value, str)
+        or not _SOURCE_IDENTITY.fullmatch(value)
+        or value.lower().startswith("aws:")
+    ):
         # Unconfirmed text.
         raise invalid_token(f"Invalid source identity in the {SOURCE_IDENTITY_CLAIM} claim.")
     return value
@@ -317,7 +329,8 @@ def _bad_tags() -> AwsError:
     # Unconfirmed text.
     return invalid_token(
         f"The {TAGS_CLAIM} claim must hold principal_tags (each key with one string value) "
-        "and transitive_tag_keys (a list of keys).")
+        "and transitive_tag_keys (a list of keys)."
+    )
 
 
 # --- the provider's keys ------------------------------------------------------------
@@ -351,7 +364,8 @@ def http_fetch(url: str, timeout: float = FETCH_TIMEOUT_SECONDS) -> bytes:
     deadline = time.monotonic() + timeout
     opener = urllib.request.build_opener(_RefuseRedirects())
     request = urllib.request.Request(
-        url, headers={"Accept": "application/json", "User-Agent": "gatehold-sts"})
+        url, headers={"Accept": "application/json", "User-Agent": "gatehold-sts"}
+    )
     try:
         with opener.open(request, timeout=timeout) as response:
             if response.status != 200:
@@ -459,4 +473,5 @@ class KeySource:
         # Stale keys are refreshed; fresh ones only now and then (a token naming an
         # unknown key must not make us fetch on every request).
         return entry.fetched_at is None or now - entry.fetched_at >= min(
-            self._ttl, REFRESH_MIN_INTERVAL_SECONDS)
+            self._ttl, REFRESH_MIN_INTERVAL_SECONDS
+        )

@@ -87,7 +87,7 @@ def open_token(box: SecretBox, token: str) -> Session:
     if not token.startswith(_PREFIX):
         raise BadToken("unknown token format")
     try:
-        sealed = base64.b64decode(token[len(_PREFIX):], validate=True)
+        sealed = base64.b64decode(token[len(_PREFIX) :], validate=True)
         body = json.loads(zlib.decompress(box.open(sealed, AAD)))
     except (ValueError, SecretBoxError, zlib.error) as exc:
         raise BadToken(str(exc)) from exc

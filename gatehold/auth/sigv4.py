@@ -37,8 +37,13 @@ _ISO_BASIC = "%Y%m%dT%H%M%SZ"
 # "Credential= AKID/..." with "'AKID/...' not a valid key=value pair".
 _AUTH_SEPARATORS = re.compile(r"[\s,]+")
 _HEADER_PARAMS = ("Credential", "Signature", "SignedHeaders")
-_QUERY_PARAMS = ("X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature",
-                 "X-Amz-SignedHeaders", "X-Amz-Date")
+_QUERY_PARAMS = (
+    "X-Amz-Algorithm",
+    "X-Amz-Credential",
+    "X-Amz-Signature",
+    "X-Amz-SignedHeaders",
+    "X-Amz-Date",
+)
 
 
 @dataclass(frozen=True)
@@ -93,7 +98,8 @@ def parse(req: HttpRequest, *, normalize_path: bool = True) -> SigV4Claim:
         query.setdefault(_text(key), _text(value))  # (the canonical query keeps the bytes)
     presigned = _is_presigned(headers, query)
     algorithm, credential, signature, signed, timestamp = (
-        _from_query(query) if presigned else _from_header(headers))
+        _from_query(query) if presigned else _from_header(headers)
+    )
     if presigned or _first(headers, "x-amz-date"):
         request_time = _parse_basic_date(timestamp)
     else:
@@ -103,10 +109,12 @@ def parse(req: HttpRequest, *, normalize_path: bool = True) -> SigV4Claim:
     # The signature must cover the host, or it could be replayed against another one.
     if "host" not in (name.lower() for name in signed_headers):
         raise errors.signature_does_not_match(
-            "'Host' must be a 'SignedHeader' in the AWS Authorization.")
+            "'Host' must be a 'SignedHeader' in the AWS Authorization."
+        )
     if algorithm != ALGORITHM:
         raise errors.incomplete_signature(
-            f"Unsupported AWS 'algorithm': '{algorithm}' (only AWS4-HMAC-SHA256 for now). ")
+            f"Unsupported AWS 'algorithm': '{algorithm}' (only AWS4-HMAC-SHA256 for now). "
+        )
     access_key_id, date, region, service = _split_credential(credential, timestamp)
 
     header_block, absent = _canonical_headers(headers, signed_headers)
@@ -117,23 +125,32 @@ def parse(req: HttpRequest, *, normalize_path: bool = True) -> SigV4Claim:
     # A presigned URL's signature cannot sign itself.
     excluded = {b"X-Amz-Signature"} if presigned else set()
     canonical_request, string_to_sign = _sign_form(
-        head, _canonical_query(pairs, excluded), tail, scope)
+        head, _canonical_query(pairs, excluded), tail, scope
+    )
     token = query.get("X-Amz-Security-Token") if presigned else None
     without_token: tuple[str | None, str | None] = (None, None)
     if token:
         without_token = _sign_form(
-            head, _canonical_query(pairs, excluded | {b"X-Amz-Security-Token"}), tail, scope)
+            head, _canonical_query(pairs, excluded | {b"X-Amz-Security-Token"}), tail, scope
+        )
     expires = query.get("X-Amz-Expires", "")
     return SigV4Claim(
-        access_key_id=access_key_id, date=date, region=region, service=service,
-        signed_headers=signed_headers, signature=signature, request_time=request_time,
+        access_key_id=access_key_id,
+        date=date,
+        region=region,
+        service=service,
+        signed_headers=signed_headers,
+        signature=signature,
+        request_time=request_time,
         session_token=token or _first(headers, "x-amz-security-token") or None,
         presigned=presigned,
         # Non-S3 services ignore X-Amz-Expires (the 15-minute window applies), so a
         # malformed one is ignored, not answered with an invented error.
-        expires_seconds=int(expires) if presigned and expires.isascii() and expires.isdigit()
+        expires_seconds=int(expires)
+        if presigned and expires.isascii() and expires.isdigit()
         else None,
-        canonical_request=canonical_request, string_to_sign=string_to_sign,
+        canonical_request=canonical_request,
+        string_to_sign=string_to_sign,
         absent_signed_headers=absent,
         canonical_request_without_token=without_token[0],
         string_to_sign_without_token=without_token[1],
@@ -146,7 +163,8 @@ def _is_presigned(headers: dict[str, list[str]], query: dict[str, str]) -> bool:
     if authorization and presigned:
         raise errors.signature_does_not_match(
             "Found both 'X-Amz-Algorithm' as a query-string param "
-            "and 'Authorization' as HTTP header.")
+            "and 'Authorization' as HTTP header."
+        )
     if not (authorization or presigned):
         raise errors.missing_authentication_token()
     return presigned
@@ -162,15 +180,20 @@ def _from_header(headers: dict[str, list[str]]) -> tuple[str, ...]:
         if not equals:
             raise errors.incomplete_signature(
                 f"'{token}' not a valid key=value pair (missing equal-sign) "
-                f"in Authorization header: '{authorization}'.")
+                f"in Authorization header: '{authorization}'."
+            )
         params[key] = value
     date = _first(headers, "x-amz-date") or _first(headers, "date")
     # AWS lists every missing part at once, then echoes the header it got.
-    missing = [f"Authorization header requires '{p}' parameter." for p in _HEADER_PARAMS
-               if not params.get(p)]
+    missing = [
+        f"Authorization header requires '{p}' parameter."
+        for p in _HEADER_PARAMS
+        if not params.get(p)
+    ]
     if not date:
-        missing.append("Authorization header requires existence of either "
-                       "a 'X-Amz-Date' or a 'Date' header.")
+        missing.append(
+            "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header."
+        )
     if missing:
         raise errors.incomplete_signature(" ".join(missing) + f" Authorization={authorization}")
     return (tokens[0], params["Credential"], params["Signature"], params["SignedHeaders"], date)
@@ -178,11 +201,15 @@ def _from_header(headers: dict[str, list[str]]) -> tuple[str, ...]:
 
 def _from_query(query: dict[str, str]) -> tuple[str, ...]:
     """(algorithm, credential, signature, signed headers, date) from a presigned query."""
-    missing = [f"AWS query-string parameters must include '{p}'." for p in _QUERY_PARAMS
-               if not query.get(p)]
+    missing = [
+        f"AWS query-string parameters must include '{p}'."
+        for p in _QUERY_PARAMS
+        if not query.get(p)
+    ]
     if missing:
         raise errors.incomplete_signature(
-            " ".join(missing) + " Re-examine the query-string parameters.")
+            " ".join(missing) + " Re-examine the query-string parameters."
+        )
     return tuple(query[p] for p in _QUERY_PARAMS)
 
 
@@ -191,17 +218,22 @@ def _split_credential(credential: str, timestamp: str) -> tuple[str, str, str, s
     if len(parts) != 5:
         raise errors.incomplete_signature(
             "Credential must have exactly 5 slash-delimited elements, "
-            f"e.g. keyid/date/region/service/term, got '{credential}'")
+            f"e.g. keyid/date/region/service/term, got '{credential}'"
+        )
     access_key_id, date, region, service, terminator = parts
     problems: list[str] = []
     if terminator != TERMINATOR:
-        problems.append("Credential should be scoped with a valid terminator: "
-                        f"'aws4_request', not '{terminator}'. ")
+        problems.append(
+            "Credential should be scoped with a valid terminator: "
+            f"'aws4_request', not '{terminator}'. "
+        )
     # A signing key is scoped to one day: it must not sign a request of another day.
     if date != timestamp[:8]:
-        problems.append("Date in Credential scope does not match YYYYMMDD from ISO-8601 "
-                        f"version of date from HTTP: '{date}' != '{timestamp[:8]}', "
-                        f"from '{timestamp}'.")
+        problems.append(
+            "Date in Credential scope does not match YYYYMMDD from ISO-8601 "
+            f"version of date from HTTP: '{date}' != '{timestamp[:8]}', "
+            f"from '{timestamp}'."
+        )
     if problems:
         raise errors.signature_does_not_match("".join(problems))
     return access_key_id, date, region, service
@@ -209,11 +241,24 @@ def _split_credential(credential: str, timestamp: str) -> tuple[str, str, str, s
 
 def _parse_basic_date(value: str) -> datetime:
     # Strictly YYYYMMDD'T'HHMMSS'Z': this very string goes into the string to sign.
-    if (len(value) == 16 and value.isascii() and value[8] == "T" and value[15] == "Z"
-            and value[:8].isdigit() and value[9:15].isdigit()):
+    if (
+        len(value) == 16
+        and value.isascii()
+        and value[8] == "T"
+        and value[15] == "Z"
+        and value[:8].isdigit()
+        and value[9:15].isdigit()
+    ):
         try:
-            return datetime(int(value[:4]), int(value[4:6]), int(value[6:8]), int(value[9:11]),
-                            int(value[11:13]), int(value[13:15]), tzinfo=UTC)
+            return datetime(
+                int(value[:4]),
+                int(value[4:6]),
+                int(value[6:8]),
+                int(value[9:11]),
+                int(value[11:13]),
+                int(value[13:15]),
+                tzinfo=UTC,
+            )
         except ValueError:
             pass
     raise _bad_date(value)
@@ -230,15 +275,18 @@ def _parse_http_date(value: str) -> datetime:
 
 
 def _bad_date(value: str) -> AwsError:
-    return errors.incomplete_signature(f"Date must be in ISO-8601 'basic format'. Got '{value}'. "
-                                       "See http://en.wikipedia.org/wiki/ISO_8601")
+    return errors.incomplete_signature(
+        f"Date must be in ISO-8601 'basic format'. Got '{value}'. "
+        "See http://en.wikipedia.org/wiki/ISO_8601"
+    )
 
 
 # --- the canonical request -----------------------------------------------------------
 
 
-def _sign_form(head: tuple[str, str], canonical_query: str, tail: tuple[str, str, str],
-               scope: str) -> tuple[str, str]:
+def _sign_form(
+    head: tuple[str, str], canonical_query: str, tail: tuple[str, str, str], scope: str
+) -> tuple[str, str]:
     """(canonical request, string to sign)."""
     request = "\n".join((*head, canonical_query, *tail))
     return request, f"{ALGORITHM}\n{scope}\n{hashlib.sha256(_bytes(request)).hexdigest()}"
@@ -277,13 +325,17 @@ def _query_pairs(raw_query: str) -> list[tuple[bytes, bytes]]:
 
 
 def _canonical_query(pairs: list[tuple[bytes, bytes]], excluded: set[bytes]) -> str:
-    encoded = sorted((quote_from_bytes(key, safe="~"), quote_from_bytes(value, safe="~"))
-                     for key, value in pairs if key not in excluded)
+    encoded = sorted(
+        (quote_from_bytes(key, safe="~"), quote_from_bytes(value, safe="~"))
+        for key, value in pairs
+        if key not in excluded
+    )
     return "&".join(f"{key}={value}" for key, value in encoded)
 
 
-def _canonical_headers(headers: dict[str, list[str]],
-                       signed_headers: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
+def _canonical_headers(
+    headers: dict[str, list[str]], signed_headers: tuple[str, ...]
+) -> tuple[str, tuple[str, ...]]:
     lines: list[str] = []
     absent: list[str] = []
     for name in signed_headers:
@@ -298,8 +350,9 @@ def _canonical_headers(headers: dict[str, list[str]],
 
 def _payload_hash(body: bytes, declared: str | None) -> str:
     actual = hashlib.sha256(body).hexdigest()
-    if declared is not None and (declared.lower() == actual
-                                 or (declared == UNSIGNED_PAYLOAD and not body)):
+    if declared is not None and (
+        declared.lower() == actual or (declared == UNSIGNED_PAYLOAD and not body)
+    ):
         return declared
     # Anything else (a wrong digest, UNSIGNED-PAYLOAD over a body, a streaming mode):
     # sign what actually arrived, so an altered or unsigned body can never pass.
@@ -322,18 +375,21 @@ def check_time(claim: SigV4Claim, now: datetime, *, honour_expires: bool = False
     if signed_at > now + MAX_SKEW:
         raise errors.signature_does_not_match(
             f"Signature not yet current: {_fmt(signed_at)} is still later than "
-            f"{_fmt(now + MAX_SKEW)} ({_fmt(now)} + 15 min.)")
+            f"{_fmt(now + MAX_SKEW)} ({_fmt(now)} + 15 min.)"
+        )
     if honour_expires and claim.presigned and claim.expires_seconds is not None:
         if now > signed_at + min(timedelta(seconds=claim.expires_seconds), MAX_EXPIRES):
             raise errors.access_denied("Request has expired")
     elif signed_at < now - MAX_SKEW:
         raise errors.signature_does_not_match(
             f"Signature expired: {_fmt(signed_at)} is now earlier than "
-            f"{_fmt(now - MAX_SKEW)} ({_fmt(now)} - 15 min.)")
+            f"{_fmt(now - MAX_SKEW)} ({_fmt(now)} - 15 min.)"
+        )
 
 
-def check_scope(claim: SigV4Claim, expected_service: str,
-                expected_region: str | None = None) -> None:
+def check_scope(
+    claim: SigV4Claim, expected_service: str, expected_region: str | None = None
+) -> None:
     """Refuse a credential scoped to another service (or region, when one is expected)."""
     problems: list[str] = []
     if expected_region is not None and claim.region != expected_region:
@@ -354,8 +410,9 @@ def derive_signing_key(secret: str, date: str, region: str, service: str) -> byt
     return key
 
 
-def expected_signature(claim: SigV4Claim, signing_key: bytes,
-                       string_to_sign: str | None = None) -> str:
+def expected_signature(
+    claim: SigV4Claim, signing_key: bytes, string_to_sign: str | None = None
+) -> str:
     message = _bytes(string_to_sign or claim.string_to_sign)
     return hmac.new(signing_key, message, hashlib.sha256).hexdigest()
 

@@ -153,7 +153,12 @@ def routes(web: Web) -> list[Route]:
         if isinstance(session, Response):
             return session
         args = dict(request.query_params)
-        shown: dict[str, Any] = {"attributes": ATTRIBUTES, "form": args, "rows": [], "next_url": None}
+        shown: dict[str, Any] = {
+            "attributes": ATTRIBUTES,
+            "form": args,
+            "rows": [],
+            "next_url": None,
+        }
         try:
             query = query_of(args)
             shown["form"] = query

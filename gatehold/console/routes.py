@@ -275,5 +275,7 @@ def console_app(
 ) -> Starlette:
     from gatehold import workload  # /workload/credentials: role credentials for programs
 
-    return Starlette(routes=console_routes(settings, store, box, clock, enforcer, alarms)
-                     + workload.routes(box, clock))
+    return Starlette(
+        routes=console_routes(settings, store, box, clock, enforcer, alarms)
+        + workload.routes(box, clock)
+    )

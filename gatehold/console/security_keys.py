@@ -204,8 +204,14 @@ class SecurityKeyPages(Pages):
             # Locked meanwhile, or a hard-expired password: the sign-in starts over.
             title = "Root user sign in" if session.is_root else "IAM user sign in"
             return self.w.page(
-                request, "signin.html", title=title, root=session.is_root,
-                account="", user_name="", root_email="", error=t.error,
+                request,
+                "signin.html",
+                title=title,
+                root=session.is_root,
+                account="",
+                user_name="",
+                root_email="",
+                error=t.error,
             )
         return self.w.to_stage(request, t.stage.value, outcome.token)
 

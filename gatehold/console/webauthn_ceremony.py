@@ -88,8 +88,12 @@ def _descriptors(keys: list[KeyRef]) -> list[PublicKeyCredentialDescriptor]:
     return [
         PublicKeyCredentialDescriptor(
             id=base64url_to_bytes(k.credential_id),
-            transports=[AuthenticatorTransport(t) for t in (k.transports or "").split(",")
-                        if t in _TRANSPORTS] or None,
+            transports=[
+                AuthenticatorTransport(t)
+                for t in (k.transports or "").split(",")
+                if t in _TRANSPORTS
+            ]
+            or None,
         )
         for k in keys
     ]
@@ -147,9 +151,7 @@ def _parsed(credential_json: str) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
-def verify_registration(
-    rp: RelyingParty, credential_json: str, challenge: bytes
-) -> NewKey | None:
+def verify_registration(rp: RelyingParty, credential_json: str, challenge: bytes) -> NewKey | None:
     """The new credential, when the attestation answers `challenge` for this RP and
     origin with the user present; None otherwise."""
     credential = _parsed(credential_json)

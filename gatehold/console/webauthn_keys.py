@@ -57,9 +57,7 @@ ENABLE = "iam:EnableMFADevice"
 # AWS's console accepts device names of 1 to 128 of these characters; with the
 # longest user name the serial number stays within the API's 256.
 NAME = re.compile(r"[\w+=,.@-]{1,128}", re.ASCII)
-BAD_NAME = (
-    "Enter a name of 1 to 128 characters: letters, digits and the characters + = , . @ - _"
-)
+BAD_NAME = "Enter a name of 1 to 128 characters: letters, digits and the characters + = , . @ - _"
 EXPIRED = "The registration expired or was already used. Try again."
 NOT_VERIFIED = "The security key's answer could not be verified. Try again."
 ALREADY = "This security key is already registered."
@@ -243,8 +241,9 @@ def my_keys(c: Console, session: sessions.Session, peer: actions.Peer) -> list[K
     who may not list their MFA devices sees none, as in AWS's console (AwsError)."""
     result = actions.invoke(c, session, "iam", "ListMFADevices", {}, peer)
     with c.store.reading() as db:
-        found = [mfa_devices.get(db, session.account_id, d["SerialNumber"])
-                 for d in result["MFADevices"]]
+        found = [
+            mfa_devices.get(db, session.account_id, d["SerialNumber"]) for d in result["MFADevices"]
+        ]
     return [
         KeyListing(d.serial_number, d.device_name, d.enabled_at)
         for d in found
@@ -272,9 +271,7 @@ def authentication_options(
         keys = keys_of(db, session.account_id, session.user_id)
         if not keys:
             return None
-        challenge = challenges.issue(
-            db, session.token_hash, challenges.AUTHENTICATE, c.clock.now()
-        )
+        challenge = challenges.issue(db, session.token_hash, challenges.AUTHENTICATE, c.clock.now())
         return ceremony.authentication_options(rp, challenge, _refs(keys))
 
 
@@ -301,8 +298,11 @@ def assertion_proof(
             return False
         claimed = ceremony.credential_id_of(credential_json)
         key = next(
-            (k for k in keys_of(db, session.account_id, session.user_id)
-             if claimed is not None and k.credential_id == claimed),
+            (
+                k
+                for k in keys_of(db, session.account_id, session.user_id)
+                if claimed is not None and k.credential_id == claimed
+            ),
             None,
         )
         if key is None or key.public_key is None:

@@ -86,7 +86,6 @@ def serialize_error(target: Target, err: AwsError, request_id: str) -> HttpRespo
     return rest_json.serialize_error(err, request_id)
 
 
-
 def _error_target(target: Target, err: AwsError) -> tuple[str, ServiceSpec | None]:
     if isinstance(target, Route):
         return target.protocol, target.service

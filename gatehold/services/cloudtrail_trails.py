@@ -37,7 +37,8 @@ def _error(code: str, message: str) -> AwsError:
 def _not_found(call: Call, name: str) -> AwsError:
     # CloudTrail User Guide example: "Unknown trail: myTrail2 for the user: 123456789012"
     return _error(
-        "TrailNotFoundException", f"Unknown trail: {name} for the user: {call.ctx.principal.account_id}"
+        "TrailNotFoundException",
+        f"Unknown trail: {name} for the user: {call.ctx.principal.account_id}",
     )
 
 
@@ -93,8 +94,9 @@ def _visible(call: Call, trail: Trail | None) -> Trail | None:
 
 def _existing(call: Call, name_or_arn: str, action: str, *, for_update: bool = False) -> Trail:
     name = _name_of(call, name_or_arn)
-    trail = _visible(call, trails_store.get(call.db, call.ctx.principal.account_id, name,
-                                            for_update=for_update))
+    trail = _visible(
+        call, trails_store.get(call.db, call.ctx.principal.account_id, name, for_update=for_update)
+    )
     call.authorize(action, trail.arn if trail else _arn(call, name))
     if trail is None:
         raise _not_found(call, name_or_arn)
@@ -141,7 +143,9 @@ def _refuse_unsupported(params: Params) -> None:
         if params.get(member):
             raise _error("UnsupportedOperationException", f"gatehold does not support {what}.")
     if params.get("EnableLogFileValidation"):
-        raise _error("UnsupportedOperationException", "gatehold does not support log file validation.")
+        raise _error(
+            "UnsupportedOperationException", "gatehold does not support log file validation."
+        )
     if params.get("IsOrganizationTrail"):
         raise _error(
             "UnsupportedOperationException", "gatehold does not support organization trails."
@@ -268,9 +272,7 @@ def list_trails(call: Call, params: Params) -> Result:
     call.authorize("cloudtrail:ListTrails", "*")
     trails = trails_store.of_account(call.db, call.ctx.principal.account_id)
     return {
-        "Trails": [
-            {"TrailARN": t.arn, "Name": t.name, "HomeRegion": t.home_region} for t in trails
-        ]
+        "Trails": [{"TrailARN": t.arn, "Name": t.name, "HomeRegion": t.home_region} for t in trails]
     }
 
 

@@ -67,15 +67,19 @@ def role_session_duration(params: Params, role: Role, chained: bool) -> int:
     if chained and seconds > CHAINED_MAX_SECONDS:
         raise errors.validation_error(
             "The requested DurationSeconds exceeds the 1 hour session limit for roles "
-            "assumed by role chaining.")
+            "assumed by role chaining."
+        )
     if seconds > role.max_session_duration:
         # AWS's text, as quoted in many CLI/SDK reports.
         raise errors.validation_error(
-            "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
+            "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."
+        )
     return seconds
 
 
-def session_tags(caller: Principal, params: Params) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...]]:
+def session_tags(
+    caller: Principal, params: Params
+) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...]]:
     """The session's tags and transitive keys: the caller's transitive ones carried
     through role chaining, then the requested ones."""
     requested = request_tags(params)
@@ -85,7 +89,8 @@ def session_tags(caller: Principal, params: Params) -> tuple[tuple[tuple[str, st
         if key.lower() not in keys:
             # Unconfirmed text (AWS documents the rule, not the message).
             raise errors.invalid_parameter_value(
-                "The specified transitive tag key must be included in the requested tags.")
+                "The specified transitive tag key must be included in the requested tags."
+            )
     inherited: list[tuple[str, str]] = []
     s = caller.session
     if s is not None and s.transitive_tag_keys:
@@ -96,7 +101,8 @@ def session_tags(caller: Principal, params: Params) -> tuple[tuple[tuple[str, st
                 # Unconfirmed text: AWS refuses to override a transitive tag.
                 raise errors.invalid_parameter_value(
                     "One or more of the specified transitive tag keys can't be set because "
-                    "it conflicts with a transitive tag key from the calling session.")
+                    "it conflicts with a transitive tag key from the calling session."
+                )
         transitive += [k for k, _ in inherited]
     return tuple(inherited) + requested, tuple(transitive)
 
@@ -119,8 +125,11 @@ def _trust_context(params: Params, mfa: bool, source: str | None) -> Context:
 def _authorize(call: Call, role: Role, context: Context, params: Params) -> None:
     enforcer = call.enforcer
     p = call.ctx.principal
-    trust = compiled(("trust", role.role_id, role.assume_role_policy_document),
-                     role.assume_role_policy_document, PolicyKind.TRUST)
+    trust = compiled(
+        ("trust", role.role_id, role.assume_role_policy_document),
+        role.assume_role_policy_document,
+        PolicyKind.TRUST,
+    )
     ref = PolicyRef(trust, role.arn, "resource")
     actions = ["sts:AssumeRole"]
     if params.get("Tags"):
@@ -135,13 +144,18 @@ def _authorize(call: Call, role: Role, context: Context, params: Params) -> None
                 call.authorize(action, role.arn, context)
         except AwsError as err:
             if err.code == "AccessDenied":
-                raise _not_authorized(p, role.arn, err) if action == "sts:AssumeRole" else err from None
+                raise (
+                    _not_authorized(p, role.arn, err) if action == "sts:AssumeRole" else err
+                ) from None
             raise
 
 
 def last_used_is_stale(role: Role, now: datetime, region: str) -> bool:
-    return (role.last_used_at is None or role.last_used_region != region
-            or now - role.last_used_at >= LAST_USED_RESOLUTION)
+    return (
+        role.last_used_at is None
+        or role.last_used_region != region
+        or now - role.last_used_at >= LAST_USED_RESOLUTION
+    )
 
 
 def note_role_used(call: Call, role: Role) -> None:
@@ -149,8 +163,9 @@ def note_role_used(call: Call, role: Role) -> None:
     read-first role assumptions (read_mostly.py), so it asks for a write transaction."""
     if last_used_is_stale(role, call.ctx.now, call.ctx.region):
         need_write(call.db)
-        role_store.update(call.db, role.role_id, last_used_at=call.ctx.now,
-                          last_used_region=call.ctx.region)
+        role_store.update(
+            call.db, role.role_id, last_used_at=call.ctx.now, last_used_region=call.ctx.region
+        )
 
 
 def assume_role(call: Call, params: Params) -> Result:
@@ -169,7 +184,8 @@ def assume_role(call: Call, params: Params) -> Result:
         # AWS: a source identity, once set, cannot be changed down the chain.
         raise access_denied(
             f"User: {p.arn} is not authorized to perform: sts:SetSourceIdentity "
-            f"on resource: {role_arn}")
+            f"on resource: {role_arn}"
+        )
     mfa_at = check_mfa(call, params.get("SerialNumber"), params.get("TokenCode"))
     tags, transitive = session_tags(p, params)
     role = find_role(call, role_arn)
@@ -184,12 +200,21 @@ def assume_role(call: Call, params: Params) -> Result:
     name = params["RoleSessionName"]
     session_arn = f"arn:aws:sts::{role.account_id}:assumed-role/{role.role_name}/{name}"
     facts = SessionFacts(
-        issued_at=issued, expires_at=expires, role_id=role.role_id, role_arn=role.arn,
-        session_name=name, mfa_at=mfa_at, source_identity=source, tags=tags,
-        transitive_tag_keys=transitive, policies=policies,
+        issued_at=issued,
+        expires_at=expires,
+        role_id=role.role_id,
+        role_arn=role.arn,
+        session_name=name,
+        mfa_at=mfa_at,
+        source_identity=source,
+        tags=tags,
+        transitive_tag_keys=transitive,
+        policies=policies,
     )
     session_principal = Principal(
-        kind=PrincipalKind.ASSUMED_ROLE, account_id=role.account_id, arn=session_arn,
+        kind=PrincipalKind.ASSUMED_ROLE,
+        account_id=role.account_id,
+        arn=session_arn,
         user_id=f"{role.role_id}:{name}",
     )
     _, credentials = mint(call, session_principal, facts)

@@ -92,8 +92,11 @@ def check_mfa(call: Call, serial: str | None, code: str | None) -> datetime | No
     device = mfa_devices.get(call.db, p.account_id, serial)
     owner_ok = device is not None and (
         (p.kind is PrincipalKind.ROOT and device.user_type == mfa_devices.OWNER_ROOT)
-        or (p.kind is PrincipalKind.USER and device.user_type == mfa_devices.OWNER_USER
-            and device.user_id == _long_term_user_id(p))
+        or (
+            p.kind is PrincipalKind.USER
+            and device.user_type == mfa_devices.OWNER_USER
+            and device.user_id == _long_term_user_id(p)
+        )
     )
     if device is None or not owner_ok or device.seed_sealed is None or call.box is None:
         # Unconfirmed text: AWS answers an unknown or foreign serial number with an
@@ -151,7 +154,8 @@ def session_policy_texts(call: Call, params: dict[str, Any]) -> tuple[str, ...]:
         texts.append(inline)
     arns = [entry["arn"] for entry in params.get("PolicyArns") or []]
     customer = policy_sources.customer_policies(
-        call.db, [a for a in arns if managed_policies.get(a) is None])
+        call.db, [a for a in arns if managed_policies.get(a) is None]
+    )
     for arn in arns:
         aws = managed_policies.get(arn)
         if aws is not None:
@@ -162,7 +166,9 @@ def session_policy_texts(call: Call, params: dict[str, Any]) -> tuple[str, ...]:
             texts.append(customer[arn].document)
         else:
             # Unconfirmed text; AWS refuses a PolicyArns entry it cannot find.
-            raise AwsError("InvalidParameterValue", f"Policy {arn} does not exist or is not attachable.", 400)
+            raise AwsError(
+                "InvalidParameterValue", f"Policy {arn} does not exist or is not attachable.", 400
+            )
     return tuple(texts)
 
 

@@ -19,7 +19,8 @@ def decode_authorization_message(call: Call, params: Params) -> Result:
     assert call.box is not None
     try:
         text = authorization_messages.decode(
-            call.box, call.ctx.principal.account_id, params["EncodedMessage"])
+            call.box, call.ctx.principal.account_id, params["EncodedMessage"]
+        )
     except authorization_messages.InvalidMessage:
         # Forged, tampered with, cut, or sealed for another account: all look alike.
         raise authorization_messages.invalid_authorization_message() from None

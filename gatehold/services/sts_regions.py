@@ -46,7 +46,9 @@ def region_disabled(account_id: str) -> AwsError:
     )
 
 
-def issuing_account(operation: str, params: Mapping[str, object], caller_account: str) -> str | None:
+def issuing_account(
+    operation: str, params: Mapping[str, object], caller_account: str
+) -> str | None:
     """The account that would generate the credentials; None when the operation
     issues none."""
     if operation in _ROLE_OPERATIONS:

@@ -42,8 +42,12 @@ def get_session_token(call: Call, params: Params) -> Result:
         raise access_denied("Cannot call GetSessionToken with session credentials")
     mfa_at = check_mfa(call, params.get("SerialNumber"), params.get("TokenCode"))
     issued, expires = expiry(call, _duration(p, params))
-    facts = SessionFacts(issued_at=issued, expires_at=expires, mfa_at=mfa_at,
-                         user_id=p.user_id if p.kind is PrincipalKind.USER else None)
+    facts = SessionFacts(
+        issued_at=issued,
+        expires_at=expires,
+        mfa_at=mfa_at,
+        user_id=p.user_id if p.kind is PrincipalKind.USER else None,
+    )
     _, credentials = mint(call, p, facts)
     return {"Credentials": credentials}
 
@@ -62,11 +66,17 @@ def get_federation_token(call: Call, params: Params) -> Result:
     # The federated user acts with its creator's permissions intersected with the
     # session policies; without a session policy it may do nothing (authz.py).
     facts = SessionFacts(
-        issued_at=issued, expires_at=expires, session_name=name, tags=tags,
-        policies=policies, user_id=p.user_id if p.kind is PrincipalKind.USER else None,
+        issued_at=issued,
+        expires_at=expires,
+        session_name=name,
+        tags=tags,
+        policies=policies,
+        user_id=p.user_id if p.kind is PrincipalKind.USER else None,
     )
     federated = Principal(
-        kind=PrincipalKind.FEDERATED_USER, account_id=p.account_id, arn=arn,
+        kind=PrincipalKind.FEDERATED_USER,
+        account_id=p.account_id,
+        arn=arn,
         user_id=f"{p.account_id}:{name}",
     )
     _, credentials = mint(call, federated, facts)

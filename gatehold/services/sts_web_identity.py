@@ -68,7 +68,8 @@ def _provider(call: Call, token: UnverifiedToken, role_arn: str) -> OidcProvider
     if provider is None:
         # AWS's text, quoted in many SDK reports.
         raise oidc_tokens.invalid_token(
-            f"No OpenIDConnect provider found in your account for {token.issuer}")
+            f"No OpenIDConnect provider found in your account for {token.issuer}"
+        )
     return provider
 
 
@@ -107,10 +108,19 @@ def _trust_context(
     return context
 
 
-def _authorize(call: Call, role: Role, provider: OidcProvider, context: Context,
-               tagged: bool, source: str | None) -> None:
-    trust = compiled(("trust", role.role_id, role.assume_role_policy_document),
-                     role.assume_role_policy_document, PolicyKind.TRUST)
+def _authorize(
+    call: Call,
+    role: Role,
+    provider: OidcProvider,
+    context: Context,
+    tagged: bool,
+    source: str | None,
+) -> None:
+    trust = compiled(
+        ("trust", role.role_id, role.assume_role_policy_document),
+        role.assume_role_policy_document,
+        PolicyKind.TRUST,
+    )
     ref = PolicyRef(trust, role.arn, "resource")
     # The token, not any signature on the request, names the caller (AWS ignores
     # credentials on this operation): evaluate as the anonymous caller.
@@ -128,7 +138,9 @@ def _authorize(call: Call, role: Role, provider: OidcProvider, context: Context,
             raise access_denied(f"Not authorized to perform {action}")
 
 
-def _verified(call: Call, token: UnverifiedToken, role_arn: str) -> tuple[OidcProvider, dict[str, Any], str]:
+def _verified(
+    call: Call, token: UnverifiedToken, role_arn: str
+) -> tuple[OidcProvider, dict[str, Any], str]:
     """The provider, the verified claims and the audience; AWS's error otherwise."""
     provider = _provider(call, token, role_arn)
     # The audience is checked before any key is fetched: a token for another
@@ -148,29 +160,45 @@ def assume_role_with_web_identity(call: Call, params: Params) -> Result:
         # by asking those providers; gatehold checks OpenID Connect ID tokens only.
         raise oidc_tokens.invalid_token(
             "ProviderId is for OAuth 2.0 access tokens, which this server does not accept; "
-            "pass an OpenID Connect ID token without ProviderId.")
+            "pass an OpenID Connect ID token without ProviderId."
+        )
     token = oidc_tokens.parse(params["WebIdentityToken"])
     provider, claims, aud = _verified(call, token, params["RoleArn"])
     # CloudTrail names the verified subject, even when the trust policy then refuses.
-    call.audit.federated("WebIdentityUser", subject=claims["sub"], provider=provider.url,
-                         audience=aud)
+    call.audit.federated(
+        "WebIdentityUser", subject=claims["sub"], provider=provider.url, audience=aud
+    )
     tags, transitive = oidc_tokens.session_tags(claims)
     source = oidc_tokens.source_identity(claims)
     role = find_role(call, params["RoleArn"])
     if role is None:
         raise _not_authorized()
-    context = _trust_context(_claim_context(provider, claims, aud), params, tags, transitive, source)
+    context = _trust_context(
+        _claim_context(provider, claims, aud), params, tags, transitive, source
+    )
     _authorize(call, role, provider, context, bool(tags), source)
     return _issue(call, params, role, provider, claims, aud, tags, transitive, source)
 
 
-def _issue(call: Call, params: Params, role: Role, provider: OidcProvider, claims: dict[str, Any],
-           aud: str, tags: tuple[tuple[str, str], ...], transitive: tuple[str, ...],
-           source: str | None) -> Result:
+def _issue(
+    call: Call,
+    params: Params,
+    role: Role,
+    provider: OidcProvider,
+    claims: dict[str, Any],
+    aud: str,
+    tags: tuple[tuple[str, str], ...],
+    transitive: tuple[str, ...],
+    source: str | None,
+) -> Result:
     name = params["RoleSessionName"]
     session_arn = f"arn:aws:sts::{role.account_id}:assumed-role/{role.role_name}/{name}"
-    principal = Principal(kind=PrincipalKind.ASSUMED_ROLE, account_id=role.account_id,
-                          arn=session_arn, user_id=f"{role.role_id}:{name}")
+    principal = Principal(
+        kind=PrincipalKind.ASSUMED_ROLE,
+        account_id=role.account_id,
+        arn=session_arn,
+        user_id=f"{role.role_id}:{name}",
+    )
     # From here on the caller is the role session: session policies are looked up
     # in the role's account ("The policies must exist in the same account as the role").
     call = replace(call, ctx=replace(call.ctx, principal=principal))
@@ -178,9 +206,16 @@ def _issue(call: Call, params: Params, role: Role, provider: OidcProvider, claim
     size = packed_size(policies, tags)
     issued, expires = expiry(call, role_session_duration(params, role, chained=False))
     facts = SessionFacts(
-        issued_at=issued, expires_at=expires, role_id=role.role_id, role_arn=role.arn,
-        session_name=name, source_identity=source, tags=tags, transitive_tag_keys=transitive,
-        policies=policies, federated_provider=provider.url,
+        issued_at=issued,
+        expires_at=expires,
+        role_id=role.role_id,
+        role_arn=role.arn,
+        session_name=name,
+        source_identity=source,
+        tags=tags,
+        transitive_tag_keys=transitive,
+        policies=policies,
+        federated_provider=provider.url,
     )
     _, credentials = mint(call, principal, facts)
     note_role_used(call, role)

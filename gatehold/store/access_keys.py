@@ -43,7 +43,9 @@ _KEY_WITH_OWNER = (
 )
 
 
-def get_with_owner(conn: Connection, access_key_id: str) -> tuple[AccessKey, str | None, str | None] | None:
+def get_with_owner(
+    conn: Connection, access_key_id: str
+) -> tuple[AccessKey, str | None, str | None] | None:
     """The key with its user's name and ARN (both None for a root key), in one query."""
     row = conn.execute(_KEY_WITH_OWNER, {"key_id": access_key_id}).first()
     if row is None:

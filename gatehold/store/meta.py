@@ -18,9 +18,7 @@ def record_key_check(conn: Connection, box: SecretBox) -> None:
 
 def key_matches(conn: Connection, box: SecretBox) -> bool:
     """False when the store was sealed with another operator key."""
-    row = conn.execute(
-        select(schema.meta.c.value).where(schema.meta.c.key == _KEY_CHECK)
-    ).first()
+    row = conn.execute(select(schema.meta.c.value).where(schema.meta.c.key == _KEY_CHECK)).first()
     if row is None:
         return True
     try:

@@ -44,8 +44,13 @@ def _v1_initial(conn: Connection) -> None:
 # creates every table of schema.py as it is now), so this step only adds what is
 # missing.
 V2_TABLES: tuple[str, ...] = (
-    "audit_events", "recovery_tokens", "signin_attempts", "console_webauthn_challenges",
-    "audit_lookup", "trails", "retired_access_keys",
+    "audit_events",
+    "recovery_tokens",
+    "signin_attempts",
+    "console_webauthn_challenges",
+    "audit_lookup",
+    "trails",
+    "retired_access_keys",
 )
 V2_COLUMNS: tuple[tuple[str, str], ...] = (
     ("console_sessions", "role_session"),

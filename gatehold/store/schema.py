@@ -173,7 +173,12 @@ policies = Table(
     Column("updated_at", UtcDateTime(), nullable=False),
     UniqueConstraint("account_id", "policy_name_lower", name="uq_policies_account_name"),
 )
-Index("ix_policies_account_path_name", policies.c.account_id, policies.c.path, policies.c.policy_name_lower)
+Index(
+    "ix_policies_account_path_name",
+    policies.c.account_id,
+    policies.c.path,
+    policies.c.policy_name_lower,
+)
 
 policy_versions = Table(
     "iam_policy_versions",
@@ -299,12 +304,22 @@ instance_profiles = Table(
     Column("created_at", UtcDateTime(), nullable=False),
     UniqueConstraint("account_id", "name_lower", name="uq_instance_profiles_account_name"),
 )
-Index("ix_instance_profiles_account_path_name", instance_profiles.c.account_id, instance_profiles.c.path, instance_profiles.c.name_lower)
+Index(
+    "ix_instance_profiles_account_path_name",
+    instance_profiles.c.account_id,
+    instance_profiles.c.path,
+    instance_profiles.c.name_lower,
+)
 
 instance_profile_roles = Table(
     "iam_instance_profile_roles",
     metadata,
-    Column("instance_profile_id", String(32), ForeignKey("iam_instance_profiles.instance_profile_id"), primary_key=True),
+    Column(
+        "instance_profile_id",
+        String(32),
+        ForeignKey("iam_instance_profiles.instance_profile_id"),
+        primary_key=True,
+    ),
     Column("role_id", String(32), ForeignKey("iam_roles.role_id"), primary_key=True),
 )
 Index("ix_instance_profile_roles_role", instance_profile_roles.c.role_id)

@@ -18,10 +18,14 @@ def get(conn: Connection, resource_type: str, resource_id: str) -> list[tuple[st
     return [(r[0], r[1]) for r in rows]
 
 
-def put(conn: Connection, resource_type: str, resource_id: str, tags: list[tuple[str, str]]) -> None:
+def put(
+    conn: Connection, resource_type: str, resource_id: str, tags: list[tuple[str, str]]
+) -> None:
     """Add or overwrite tags (a key differing only in case overwrites, keeping the new case)."""
     where = (_t.c.resource_type == resource_type) & (_t.c.resource_id == resource_id)
-    position = conn.execute(select(func.coalesce(func.max(_t.c.position), 0)).where(where)).scalar_one()
+    position = conn.execute(
+        select(func.coalesce(func.max(_t.c.position), 0)).where(where)
+    ).scalar_one()
     for key, value in tags:
         key_where = where & (_t.c.tag_key_lower == key.lower())
         if conn.execute(select(_t.c.tag_key).where(key_where)).first():

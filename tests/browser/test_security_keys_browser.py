@@ -155,9 +155,10 @@ def test_register_a_key_and_sign_in_with_it(
         assert credentials_on(stranger_cdp, stranger_key)[0]["signCount"] == 101  # it did sign
         stranger.screenshot(path=str(artifacts / "99-stranger-key-refused.png"), full_page=True)
         # The real key is untouched: the owner still signs in with it.
-        assert server.client("iam").list_mfa_devices(UserName=name)["MFADevices"][0][
-            "SerialNumber"
-        ] == serial
+        assert (
+            server.client("iam").list_mfa_devices(UserName=name)["MFADevices"][0]["SerialNumber"]
+            == serial
+        )
     finally:
         other.close()
 

@@ -28,8 +28,9 @@ def store(database_url: str | None, tmp_path: Path) -> Store:
 
 
 def signin(**kw: Any) -> SignIn:
-    base = SignIn(NOW, "123456789012", "user:123456789012:alice", "alice", "198.51.100.1",
-                  False, False, False)
+    base = SignIn(
+        NOW, "123456789012", "user:123456789012:alice", "alice", "198.51.100.1", False, False, False
+    )
     return replace(base, **kw)
 
 
@@ -56,8 +57,14 @@ def test_spraying_across_users_from_one_address(store: Store) -> None:
     found = []
     for i in range(6):
         name = f"user{i}"
-        found += judge(store, signin(principal=f"user:123456789012:{name}", display_name=name,
-                                     at=NOW + timedelta(seconds=i)))
+        found += judge(
+            store,
+            signin(
+                principal=f"user:123456789012:{name}",
+                display_name=name,
+                at=NOW + timedelta(seconds=i),
+            ),
+        )
     assert found == [rules.PASSWORD_SPRAYING]
 
 

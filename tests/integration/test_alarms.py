@@ -119,8 +119,12 @@ def test_root_sign_in_and_sign_in_without_mfa(
     )
     assert hook[1].wait_for(about(rules.ROOT_SIGN_IN))
     name = make_user(server)
-    assert sign_in(from_address(server, address_in("berlin", 41)), server.account_id, name,
-                   PASSWORD).path == "/console"
+    assert (
+        sign_in(
+            from_address(server, address_in("berlin", 41)), server.account_id, name, PASSWORD
+        ).path
+        == "/console"
+    )
     (notice,) = hook[1].wait_for(about(rules.NO_MFA, user=name))
     assert name in notice["serviceEventDetails"]["summary"]
 
@@ -181,7 +185,8 @@ def test_use_of_a_deactivated_or_deleted_key(
     assert error_of(exc)[0] == "InvalidClientTokenId"
     (inactive,) = hook[1].wait_for(about(rules.REVOKED_KEY, user=name))
     assert inactive["serviceEventDetails"]["details"] == {
-        "accessKeyId": keys[0], "keyState": "Inactive"
+        "accessKeyId": keys[0],
+        "keyState": "Inactive",
     }
     # A wrong secret with the deactivated key's ID is not the key: no alarm.
     with pytest.raises(ClientError):
@@ -193,7 +198,8 @@ def test_use_of_a_deactivated_or_deleted_key(
     assert error_of(exc)[0] == "InvalidClientTokenId"
     found = hook[1].wait_for(about(rules.REVOKED_KEY, user=name), 2)
     assert [f["serviceEventDetails"]["details"]["keyState"] for f in found] == [
-        "Inactive", "Deleted"
+        "Inactive",
+        "Deleted",
     ]
     # A key ID that never existed raises nothing.
     before = len(hook[1].bodies)

@@ -33,7 +33,9 @@ def store(database_url: str | None, tmp_path: Path) -> Store:
     return s
 
 
-def record(at: datetime, name: str = "GetUser", account: str = ACCOUNT, user: str = "alice") -> dict[str, Any]:
+def record(
+    at: datetime, name: str = "GetUser", account: str = ACCOUNT, user: str = "alice"
+) -> dict[str, Any]:
     return {
         "eventVersion": "1.09",
         "userIdentity": {"type": "IAMUser", "userName": user, "accessKeyId": "AKIAX"},
@@ -46,7 +48,9 @@ def record(at: datetime, name: str = "GetUser", account: str = ACCOUNT, user: st
     }
 
 
-def _lookup(db: Any, after: tuple[str, int, int] | None = None, limit: int = 10, **kw: Any) -> list[log.Stored]:
+def _lookup(
+    db: Any, after: tuple[str, int, int] | None = None, limit: int = 10, **kw: Any
+) -> list[log.Stored]:
     return log.lookup(
         db,
         kw.pop("account", ACCOUNT),
@@ -71,8 +75,7 @@ def test_lookups_are_newest_first_per_account_and_page_by_position(store: Store)
         assert [s.event_id for s in found] == [r["eventID"] for r in reversed(recs)]
         assert found[0].resources == [("AWS::IAM::User", "bob")]
         page1 = _lookup(db, attribute="ResourceName", value="bob", limit=2)
-        page2 = _lookup(db, attribute="ResourceName", value="bob",
-                        after=page1[-1].position)
+        page2 = _lookup(db, attribute="ResourceName", value="bob", after=page1[-1].position)
         assert [s.event_id for s in page1 + page2] == [s.event_id for s in found]
         assert [s.username for s in _lookup(db, attribute="Username", value="u0")] == ["u0", "u0"]
         assert len(_lookup(db, account=OTHER)) == 1
@@ -81,9 +84,11 @@ def test_lookups_are_newest_first_per_account_and_page_by_position(store: Store)
 def test_a_batch_is_stored_record_for_record_whatever_its_text(store: Store) -> None:
     # The batcher stores many records in one statement, cutting each out of one byte
     # string: multi-byte characters, escapes and sizes must not shift the cuts.
-    texts = ["plain", "Bötø 😀 \u2028 \"quoted\" \\ back", "x" * 5000, "", "终端 </script>"]
-    recs = [record(NOW + timedelta(milliseconds=i), user=f"user{i}") | {"userAgent": t}
-            for i, t in enumerate(texts)]
+    texts = ["plain", 'Bötø 😀 \u2028 "quoted" \\ back', "x" * 5000, "", "终端 </script>"]
+    recs = [
+        record(NOW + timedelta(milliseconds=i), user=f"user{i}") | {"userAgent": t}
+        for i, t in enumerate(texts)
+    ]
     recorder = Recorder(store, interval=60)
     for r in recs:
         recorder.later_record(r, [("AWS::IAM::User", f"user{recs.index(r)}")])
@@ -139,8 +144,14 @@ def test_account_events_for_other_sign_in_pages(store: Store) -> None:
         account = accounts.get(db, ACCOUNT)
         assert account is not None
         signin_events.account_event(
-            db, Recorder(store, background=False), name="PasswordUpdated", account=account,
-            user=None, now=NOW, source_ip="192.0.2.1", user_agent="Mozilla/5.0",
+            db,
+            Recorder(store, background=False),
+            name="PasswordUpdated",
+            account=account,
+            user=None,
+            now=NOW,
+            source_ip="192.0.2.1",
+            user_agent="Mozilla/5.0",
         )
     with store.reading() as db:
         (stored,) = _lookup(db, attribute="EventName", value="PasswordUpdated")
@@ -175,7 +186,9 @@ def test_lookups_merge_overlapping_segments_newest_first(store: Store) -> None:
             at = NOW + timedelta(milliseconds=i * 5 + batch)
             if (batch, i) == (2, 20):
                 at -= timedelta(hours=1)
-            r = record(at, name=("GetUser", "ListUsers", "GetRole")[i % 3], user=f"u{(i + batch) % 4}")
+            r = record(
+                at, name=("GetUser", "ListUsers", "GetRole")[i % 3], user=f"u{(i + batch) % 4}"
+            )
             resource_of[r["eventID"]] = f"t{i % 5}"
             recs.append(r)
             times.append(at)
@@ -192,8 +205,15 @@ def test_lookups_merge_overlapping_segments_newest_first(store: Store) -> None:
         "ResourceType": lambda r, v: v == "AWS::IAM::User",
         "ReadOnly": lambda r, v: v == "true",
     }
-    cases = [(None, None), ("EventName", "ListUsers"), ("Username", "u3"), ("ResourceName", "t2"),
-             ("ResourceType", "AWS::IAM::User"), ("ReadOnly", "true"), ("ReadOnly", "false")]
+    cases = [
+        (None, None),
+        ("EventName", "ListUsers"),
+        ("Username", "u3"),
+        ("ResourceName", "t2"),
+        ("ResourceType", "AWS::IAM::User"),
+        ("ReadOnly", "true"),
+        ("ReadOnly", "false"),
+    ]
     with store.reading() as db:
         for attribute, value in cases:
             expected = [r["eventID"] for r in newest_first if carries[attribute](r, value)]
@@ -215,8 +235,11 @@ def test_an_event_id_is_found_with_or_without_the_time_it_carries(store: Store) 
         "eventID": records.new_event_id(records.unix_ms(NOW + timedelta(seconds=7)))
     }
     with store.transaction() as db:
-        log.append(db, [carrying, other, late],
-                   times=[NOW + timedelta(milliseconds=3), NOW, NOW + timedelta(seconds=5)])
+        log.append(
+            db,
+            [carrying, other, late],
+            times=[NOW + timedelta(milliseconds=3), NOW, NOW + timedelta(seconds=5)],
+        )
     with store.reading() as db:
         for r in (carrying, other, late):
             found = _lookup(db, attribute="EventId", value=r["eventID"])
@@ -230,8 +253,21 @@ def test_an_event_id_is_found_with_or_without_the_time_it_carries(store: Store) 
 def test_a_segment_spans_at_most_a_minute_and_one_account() -> None:
     rows = [
         log.row(record(NOW + timedelta(seconds=s), account=a), [], NOW + timedelta(seconds=s))
-        for s, a in ((0, ACCOUNT), (1, OTHER), (20, ACCOUNT), (29, ACCOUNT), (31, ACCOUNT), (2, OTHER))
+        for s, a in (
+            (0, ACCOUNT),
+            (1, OTHER),
+            (20, ACCOUNT),
+            (29, ACCOUNT),
+            (31, ACCOUNT),
+            (2, OTHER),
+        )
     ]
     segments = log.segments_of([r for r in rows if r is not None])
-    assert [(s.account_id, len(s.records)) for s in segments] == [(ACCOUNT, 3), (OTHER, 2), (ACCOUNT, 1)]
-    assert all(log._from_text(s.last_time) - log._from_text(s.first_time) <= log.MAX_SPAN for s in segments)
+    assert [(s.account_id, len(s.records)) for s in segments] == [
+        (ACCOUNT, 3),
+        (OTHER, 2),
+        (ACCOUNT, 1),
+    ]
+    assert all(
+        log._from_text(s.last_time) - log._from_text(s.first_time) <= log.MAX_SPAN for s in segments
+    )

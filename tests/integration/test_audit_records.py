@@ -126,9 +126,7 @@ def test_secrets_never_reach_the_log(server: RunningServer) -> None:
     iam.create_user(UserName=name)
     iam.create_login_profile(UserName=name, Password=password, PasswordResetRequired=False)
     key = iam.create_access_key(UserName=name)["AccessKey"]
-    device = iam.create_virtual_mfa_device(VirtualMFADeviceName=unique("phone"))[
-        "VirtualMFADevice"
-    ]
+    device = iam.create_virtual_mfa_device(VirtualMFADeviceName=unique("phone"))["VirtualMFADevice"]
     seed = device["Base32StringSeed"].decode()
     app = pyotp.TOTP(seed)
     now = time.time()
@@ -257,10 +255,17 @@ def test_web_identity_federation_is_a_web_identity_user(server: RunningServer) -
         provider = iam.create_open_id_connect_provider(
             Url=issuer.iam_url, ClientIDList=["sts.amazonaws.com"], ThumbprintList=["a" * 40]
         )["OpenIDConnectProviderArn"]
-        trust = {"Version": "2012-10-17", "Statement": [{
-            "Effect": "Allow", "Principal": {"Federated": provider},
-            "Action": "sts:AssumeRoleWithWebIdentity",
-            "Condition": {"StringEquals": {f"{issuer.provider_url}:sub": "repo:acme/app"}}}]}
+        trust = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Federated": provider},
+                    "Action": "sts:AssumeRoleWithWebIdentity",
+                    "Condition": {"StringEquals": {f"{issuer.provider_url}:sub": "repo:acme/app"}},
+                }
+            ],
+        }
         role = iam.create_role(RoleName=unique("web"), AssumeRolePolicyDocument=json.dumps(trust))
         role_arn = role["Role"]["Arn"]
         token = issuer.token(sub="repo:acme/app")
@@ -273,8 +278,11 @@ def test_web_identity_federation_is_a_web_identity_user(server: RunningServer) -
                 RoleArn=role_arn, RoleSessionName="ci-2", WebIdentityToken=refused_token
             )
     assert error_of(exc)[0] == "AccessDenied"
-    recs = [r for r in records(server, "ResourceName", role_arn)
-            if r["eventName"] == "AssumeRoleWithWebIdentity"]
+    recs = [
+        r
+        for r in records(server, "ResourceName", role_arn)
+        if r["eventName"] == "AssumeRoleWithWebIdentity"
+    ]
     ok = _one(recs, requestID=answer["ResponseMetadata"]["RequestId"])
     _common(ok, server)
     assert ok["userIdentity"]["type"] == "WebIdentityUser"
@@ -293,7 +301,9 @@ def test_web_identity_federation_is_a_web_identity_user(server: RunningServer) -
 
 
 def _signin_records(server: RunningServer, name: str) -> list[dict[str, Any]]:
-    return [r for r in records(server, "Username", name) if r["eventSource"] == "signin.amazonaws.com"]
+    return [
+        r for r in records(server, "Username", name) if r["eventSource"] == "signin.amazonaws.com"
+    ]
 
 
 def test_console_login_success_without_mfa(server: RunningServer, browser_for: Any) -> None:
@@ -428,9 +438,7 @@ def test_console_made_calls_are_recorded_as_the_console_logs_them(
 # ---- a clean shutdown loses no record -------------------------------------------------
 
 
-def test_reads_survive_a_clean_shutdown(
-    tmp_path: Path, second_database_url: str | None
-) -> None:
+def test_reads_survive_a_clean_shutdown(tmp_path: Path, second_database_url: str | None) -> None:
     init = run_init(tmp_path, second_database_url)
     with serve(tmp_path, second_database_url) as (endpoint, port, log_path):
         running = RunningServer(endpoint, port, tmp_path, second_database_url, init, log_path)

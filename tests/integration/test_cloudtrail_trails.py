@@ -20,7 +20,9 @@ from tests.support.clients import REPO_ROOT
 from tests.support.seed import add_user_with_key
 from tests.support.servers import RunningServer, start_server
 
-FILE_NAME = re.compile(r"^(\d{12})_CloudTrail_([a-z0-9-]+)_(\d{8}T\d{4}Z)_([A-Za-z0-9]{16})\.json\.gz$")
+FILE_NAME = re.compile(
+    r"^(\d{12})_CloudTrail_([a-z0-9-]+)_(\d{8}T\d{4}Z)_([A-Za-z0-9]{16})\.json\.gz$"
+)
 
 
 @pytest.fixture(scope="module")
@@ -137,14 +139,27 @@ def test_describe_list_get_and_delete(server: RunningServer, cloudtrail: Any) ->
 @pytest.mark.parametrize(
     ("kwargs", "code", "message"),
     [
-        ({"Name": "ab"}, "InvalidTrailNameException",
-         ("Trail name too short. Minimum allowed length: 3 characters. "
-         "Specified name length: 2 characters.")),
-        ({"Name": "-trail"}, "InvalidTrailNameException",
-         "Trail name must starts with a letter or number."),
-        ({"Name": "my..trail"}, "InvalidTrailNameException",
-         ("Trail name or ARN can only contain uppercase letters, lowercase letters, numbers, "
-         "periods (.), hyphens (-), and underscores (_).")),
+        (
+            {"Name": "ab"},
+            "InvalidTrailNameException",
+            (
+                "Trail name too short. Minimum allowed length: 3 characters. "
+                "Specified name length: 2 characters."
+            ),
+        ),
+        (
+            {"Name": "-trail"},
+            "InvalidTrailNameException",
+            "Trail name must starts with a letter or number.",
+        ),
+        (
+            {"Name": "my..trail"},
+            "InvalidTrailNameException",
+            (
+                "Trail name or ARN can only contain uppercase letters, lowercase letters, numbers, "
+                "periods (.), hyphens (-), and underscores (_)."
+            ),
+        ),
         ({"S3BucketName": "Not_A_Bucket"}, "InvalidS3BucketNameException", None),
         ({"S3BucketName": "no-such-folder"}, "S3BucketDoesNotExistException", None),
         ({"S3KeyPrefix": "../../etc"}, "InvalidS3PrefixException", None),
@@ -190,7 +205,10 @@ def test_a_user_without_permission_cannot_make_trails(
     code, message, status = error_of(exc)
     # A JSON-protocol service's refusal (CloudTrail API Reference, Common Errors).
     assert (code, status) == ("AccessDeniedException", 400)
-    assert f"not authorized to perform: cloudtrail:CreateTrail on resource: arn:aws:cloudtrail:us-east-1:{server.account_id}:trail/{trail}" in message
+    assert (
+        f"not authorized to perform: cloudtrail:CreateTrail on resource: arn:aws:cloudtrail:us-east-1:{server.account_id}:trail/{trail}"
+        in message
+    )
     assert trail not in [t["Name"] for t in cloudtrail.list_trails()["Trails"]]
 
 
@@ -211,11 +229,18 @@ def test_trailscraper_generates_a_policy_from_the_log_files(
     time.sleep(1)
     selected = subprocess.run(
         [str(trailscraper), "select", "--log-dir", str(folder), "--from", "-1days", "--to", "now"],
-        capture_output=True, text=True, timeout=120, check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
     )
     generated = subprocess.run(
-        [str(trailscraper), "generate"], input=selected.stdout,
-        capture_output=True, text=True, timeout=120, check=True,
+        [str(trailscraper), "generate"],
+        input=selected.stdout,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
     )
     policy = json.loads(generated.stdout)
     actions = {a for s in policy["Statement"] for a in s["Action"]}

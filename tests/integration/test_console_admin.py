@@ -490,8 +490,12 @@ def test_admin_unlocks_a_locked_out_user(
     page = post(b, path, f"{path}/unlock")
     assert "The user was unlocked" in page.body and "Locked out" not in page.body
     assert sign_in(browser_for(), server.account_id, name, PASSWORD).path == "/console"
-    (unlocked,) = wait_for(server, "EventName", "ConsoleLoginUnlock",
-                           lambda r: r["userIdentity"].get("userName") == name)
+    (unlocked,) = wait_for(
+        server,
+        "EventName",
+        "ConsoleLoginUnlock",
+        lambda r: r["userIdentity"].get("userName") == name,
+    )
     assert unlocked["additionalEventData"]["UnlockedBy"] == (
         f"arn:aws:iam::{server.account_id}:user/{admin}"
     )
@@ -565,16 +569,18 @@ def test_switch_role_acts_as_the_role_until_back(
     assert page.path == f"/console/iam/users/{name}"
     # CloudTrail: SwitchRole and ExitRole, as the role session, from the admin.
     session_arn = f"arn:aws:sts::{server.account_id}:assumed-role/{role}/{admin}"
-    switched = wait_for(server, "EventName", "SwitchRole",
-                        lambda r: r["userIdentity"].get("arn") == session_arn)
+    switched = wait_for(
+        server, "EventName", "SwitchRole", lambda r: r["userIdentity"].get("arn") == session_arn
+    )
     assert switched[0]["eventSource"] == "signin.amazonaws.com"
     assert switched[0]["responseElements"] == {"SwitchRole": "Success"}
     assert switched[0]["userIdentity"]["type"] == "AssumedRole"
     assert switched[0]["additionalEventData"]["SwitchFrom"] == (
         f"arn:aws:iam::{server.account_id}:user/{admin}"
     )
-    exited = wait_for(server, "EventName", "ExitRole",
-                      lambda r: r["userIdentity"].get("arn") == session_arn)
+    exited = wait_for(
+        server, "EventName", "ExitRole", lambda r: r["userIdentity"].get("arn") == session_arn
+    )
     assert exited[0]["responseElements"] == {"ExitRole": "Success"}
 
 

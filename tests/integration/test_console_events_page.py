@@ -182,7 +182,9 @@ def test_signed_out_visitors_are_sent_to_sign_in_and_posts_are_not_accepted(
     assert b.post("/console/events", {"attribute": "EventName", "value": "x"}).status == 405
 
 
-def test_what_callers_sent_is_shown_as_text(server: RunningServer, reader: tuple[str, Browser]) -> None:
+def test_what_callers_sent_is_shown_as_text(
+    server: RunningServer, reader: tuple[str, Browser]
+) -> None:
     """A record holds what any caller chose to send (here its User-Agent): the page
     shows it escaped, never as markup."""
     import boto3

@@ -425,8 +425,11 @@ def test_root_assigns_its_own_mfa_device(server: RunningServer, browser_for: Any
     root_devices = [d for d in listed["VirtualMFADevices"] if d["SerialNumber"] == serial]
     assert root_devices and root_devices[0]["User"]["Arn"].endswith(":root")
     # Recorded as AWS records it: iam EnableMFADevice by the root user, without the codes.
-    (enabled,) = [r for r in records(server, "EventName", "EnableMFADevice")
-                  if (r.get("requestParameters") or {}).get("serialNumber") == serial][:1]
+    (enabled,) = [
+        r
+        for r in records(server, "EventName", "EnableMFADevice")
+        if (r.get("requestParameters") or {}).get("serialNumber") == serial
+    ][:1]
     assert enabled["userIdentity"]["type"] == "Root" and "errorCode" not in enabled
     assert "authenticationCode1" not in (enabled.get("requestParameters") or {})
     try:

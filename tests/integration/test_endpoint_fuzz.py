@@ -26,7 +26,10 @@ _INTERESTING_HEADERS = st.sampled_from(
         ("Content-Type", "application/json"),
         ("X-Amz-Target", "AWSOrganizationsV20161128.ListAccounts"),
         ("X-Amz-Target", "Nope.Nothing"),
-        ("Authorization", "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20260101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=00"),
+        (
+            "Authorization",
+            "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20260101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=00",
+        ),
         ("Authorization", "AWS4-HMAC-SHA256"),
         ("Authorization", "Bearer x"),
         ("X-Amz-Date", "20260101T000000Z"),
@@ -42,7 +45,16 @@ _BODIES = st.one_of(
     st.just(b"{" * 5000),
     st.just(b"Action=" + b"A" * 100_000),
 )
-_PATHS = st.sampled_from(["/", "/device_authorization", "/token", "/federation/credentials", "/x/../..//%2e%2e", "/?Action=GetUser"])
+_PATHS = st.sampled_from(
+    [
+        "/",
+        "/device_authorization",
+        "/token",
+        "/federation/credentials",
+        "/x/../..//%2e%2e",
+        "/?Action=GetUser",
+    ]
+)
 
 
 def _is_aws_error(status: int, headers: dict[str, str], body: bytes) -> bool:
@@ -58,11 +70,15 @@ def _is_aws_error(status: int, headers: dict[str, str], body: bytes) -> bool:
     return isinstance(doc, dict) and bool(code)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     method=st.sampled_from(["POST", "GET", "PUT", "DELETE", "PATCH"]),
     path=_PATHS,
-    headers=st.lists(st.one_of(_INTERESTING_HEADERS, st.tuples(_HEADER_NAME, _HEADER_VALUE)), max_size=6),
+    headers=st.lists(
+        st.one_of(_INTERESTING_HEADERS, st.tuples(_HEADER_NAME, _HEADER_VALUE)), max_size=6
+    ),
     body=_BODIES,
 )
 def test_garbage_gets_aws_errors(
@@ -78,6 +94,8 @@ def test_fuzzing_changes_nothing_stored(server: RunningServer) -> None:
     before = snapshot(server)
     for body in (b"Action=CreateUser&Version=2010-05-08&UserName=x", b"\x00" * 100, b"{}"):
         for content_type in ("application/x-www-form-urlencoded", "application/x-amz-json-1.1"):
-            status, _, _ = request(server.endpoint, "POST", "/", body, [("Content-Type", content_type)])
+            status, _, _ = request(
+                server.endpoint, "POST", "/", body, [("Content-Type", content_type)]
+            )
             assert status >= 400
     assert snapshot(server) == before

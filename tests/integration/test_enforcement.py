@@ -47,7 +47,11 @@ def test_denied_user_learns_nothing_about_which_users_exist(server: RunningServe
         iam.get_user(UserName="admin")
     with pytest.raises(ClientError) as missing:
         iam.get_user(UserName="no-such-user")
-    assert exists.value.response["Error"]["Code"] == missing.value.response["Error"]["Code"] == "AccessDenied"
+    assert (
+        exists.value.response["Error"]["Code"]
+        == missing.value.response["Error"]["Code"]
+        == "AccessDenied"
+    )
 
 
 def test_get_caller_identity_needs_no_permission(server: RunningServer) -> None:
@@ -57,5 +61,7 @@ def test_get_caller_identity_needs_no_permission(server: RunningServer) -> None:
 
 
 def test_attached_administrator_access_allows(server: RunningServer) -> None:
-    keys = add_user_with_key(server, "second-admin", ("arn:aws:iam::aws:policy/AdministratorAccess",))
+    keys = add_user_with_key(
+        server, "second-admin", ("arn:aws:iam::aws:policy/AdministratorAccess",)
+    )
     assert server.client("iam", keys=keys).get_user(UserName="admin")["User"]["UserName"] == "admin"

@@ -124,7 +124,9 @@ def test_each_lookup_attribute(
     assert [e["EventId"] for e in lookup(server, "ResourceName", f"{name}-6")] == [
         newest["EventId"]
     ]
-    assert newest["EventId"] in {e["EventId"] for e in lookup(server, "ResourceType", "AWS::IAM::User")}
+    assert newest["EventId"] in {
+        e["EventId"] for e in lookup(server, "ResourceType", "AWS::IAM::User")
+    }
     assert newest["EventId"] in {e["EventId"] for e in lookup(server, "EventName", "CreateUser")}
     writes = lookup(server, "ReadOnly", "false")
     assert writes and all(e["ReadOnly"] == "false" for e in writes)
@@ -138,11 +140,21 @@ def test_time_range(server: RunningServer, denied_caller: tuple[str, tuple[str, 
     now = datetime.now(UTC)
     assert len(lookup(server, "Username", name, StartTime=now - timedelta(hours=1))) == 7
     assert lookup(server, "Username", name, EndTime=now - timedelta(hours=1)) == []
-    assert lookup(server, "Username", name, StartTime=now + timedelta(minutes=5),
-                  EndTime=now + timedelta(hours=1)) == []
+    assert (
+        lookup(
+            server,
+            "Username",
+            name,
+            StartTime=now + timedelta(minutes=5),
+            EndTime=now + timedelta(hours=1),
+        )
+        == []
+    )
 
 
-def _error(server: RunningServer, keys: tuple[str, str] | None = None, **params: Any) -> tuple[str, str, int]:
+def _error(
+    server: RunningServer, keys: tuple[str, str] | None = None, **params: Any
+) -> tuple[str, str, int]:
     with pytest.raises(ClientError) as exc:
         server.client("cloudtrail", keys).lookup_events(**params)
     return error_of(exc)
@@ -173,8 +185,13 @@ def test_errors(server: RunningServer, denied_caller: tuple[str, tuple[str, str]
     code, _, status = _error(server, LookupAttributes=[other], NextToken=token)
     assert (code, status) == ("InvalidNextTokenException", 400)
     altered = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
-    assert _error(server, LookupAttributes=[attr], NextToken=altered)[0] == "InvalidNextTokenException"
-    assert _error(server, LookupAttributes=[attr], NextToken="garbage")[0] == "InvalidNextTokenException"
+    assert (
+        _error(server, LookupAttributes=[attr], NextToken=altered)[0] == "InvalidNextTokenException"
+    )
+    assert (
+        _error(server, LookupAttributes=[attr], NextToken="garbage")[0]
+        == "InvalidNextTokenException"
+    )
 
 
 def test_lookup_needs_permission(

@@ -220,20 +220,25 @@ def test_a_counter_that_goes_back_is_refused(server: RunningServer) -> None:
     name, key = user_with_key(server)
     c = Client(server)
     c.sign_in(server.account_id, name)
-    assert c.post(SIGNIN_KEY, credential=json.dumps(
-        key.assertion(key_options(c), sign_count=10))).path == "/console"
+    assert (
+        c.post(SIGNIN_KEY, credential=json.dumps(key.assertion(key_options(c), sign_count=10))).path
+        == "/console"
+    )
     # A clone of the key, still at an older counter, with a fresh challenge.
     clone = Client(server)
     clone.sign_in(server.account_id, name)
-    refused = clone.post(SIGNIN_KEY, credential=json.dumps(
-        key.assertion(key_options(clone), sign_count=7)))
+    refused = clone.post(
+        SIGNIN_KEY, credential=json.dumps(key.assertion(key_options(clone), sign_count=7))
+    )
     assert (refused.mfa_step, INCORRECT in refused.body) == (True, True)
     # The same counter again is refused too; the next one is accepted.
-    refused = clone.post(SIGNIN_KEY, credential=json.dumps(
-        key.assertion(key_options(clone), sign_count=10)))
+    refused = clone.post(
+        SIGNIN_KEY, credential=json.dumps(key.assertion(key_options(clone), sign_count=10))
+    )
     assert refused.mfa_step
-    ok = clone.post(SIGNIN_KEY, credential=json.dumps(
-        key.assertion(key_options(clone), sign_count=11)))
+    ok = clone.post(
+        SIGNIN_KEY, credential=json.dumps(key.assertion(key_options(clone), sign_count=11))
+    )
     assert ok.path == "/console"
 
 
@@ -321,8 +326,11 @@ def test_registration_refusals_change_nothing(server: RunningServer) -> None:
     bad_name = c.post_json(KEYS + "/options", {"name": "no spaces/slashes"})
     assert bad_name.status == 400 and "1 to 128 characters" in bad_name.json()["error"]
     # No options asked: no challenge to answer.
-    page = c.post(KEYS, key_name="k", credential=json.dumps(key.register(
-        {"rp": {"id": "localhost"}, "challenge": "AAAA"})))
+    page = c.post(
+        KEYS,
+        key_name="k",
+        credential=json.dumps(key.register({"rp": {"id": "localhost"}, "challenge": "AAAA"})),
+    )
     assert page.status == 400 and "expired or was already used" in page.body
     # An answer from another origin, and the used-up challenge.
     c.get(KEYS)
@@ -345,7 +353,8 @@ def test_eight_devices_at_most(server: RunningServer) -> None:
     c.get(KEYS)
     refused = c.post_json(KEYS + "/options", {"name": "ninth"})
     assert (refused.status, refused.json()["error"]) == (
-        409, "Cannot exceed quota for MFADevicesPerUser: 8"
+        409,
+        "Cannot exceed quota for MFADevicesPerUser: 8",
     )
     assert len(server.client("iam").list_mfa_devices(UserName=name)["MFADevices"]) == 8
 
@@ -407,10 +416,15 @@ def test_an_app_and_a_key_side_by_side(server: RunningServer) -> None:
     assert page.path == "/signin/mfa"
     assert 'id="mfa_code"' in page.body and "Use security key" in page.body
     # A code signs in as before; a key's serial number is no code device.
-    assert c.post("/signin/mfa", serial_number=serial_of(server, name, ":u2f/"),
-                  mfa_code=fresh_code(otp)).path != "/console"
-    page = c.post("/signin/mfa", serial_number=serial_of(server, name, ":mfa/"),
-                  mfa_code=fresh_code(otp))
+    assert (
+        c.post(
+            "/signin/mfa", serial_number=serial_of(server, name, ":u2f/"), mfa_code=fresh_code(otp)
+        ).path
+        != "/console"
+    )
+    page = c.post(
+        "/signin/mfa", serial_number=serial_of(server, name, ":mfa/"), mfa_code=fresh_code(otp)
+    )
     assert page.path == "/console"
     c = Client(server)
     c.sign_in(server.account_id, name)
@@ -432,8 +446,9 @@ def test_the_root_user_registers_a_key(server: RunningServer) -> None:
     key = SoftAuthenticator(origin(server))
     c = Client(server)
     c.get("/signin?type=root")
-    page = c.post("/signin", signin_type="root", root_email=server.init["root_email"],
-                  password=ROOT_PASSWORD)
+    page = c.post(
+        "/signin", signin_type="root", root_email=server.init["root_email"], password=ROOT_PASSWORD
+    )
     assert page.path == "/console"
     done = register(c, key, "root-key")
     assert "The security key is registered." in done.body
@@ -445,8 +460,9 @@ def test_the_root_user_registers_a_key(server: RunningServer) -> None:
     # Root's next sign-in asks for the key.
     c = Client(server)
     c.get("/signin?type=root")
-    page = c.post("/signin", signin_type="root", root_email=server.init["root_email"],
-                  password=ROOT_PASSWORD)
+    page = c.post(
+        "/signin", signin_type="root", root_email=server.init["root_email"], password=ROOT_PASSWORD
+    )
     assert page.path == "/signin/mfa"
     assert c.post(SIGNIN_KEY, credential=json.dumps(key.assertion(key_options(c)))).path == (
         "/console"

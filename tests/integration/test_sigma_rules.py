@@ -61,7 +61,9 @@ def _signin_events(server: RunningServer, user_name: str) -> list[dict[str, Any]
     return [e for e in lookup(server, "Username", user_name) if e["EventSource"] == SIGNIN]
 
 
-def _by_key(server: RunningServer, key_id: str, count: int, timeout: float = 15) -> list[dict[str, Any]]:
+def _by_key(
+    server: RunningServer, key_id: str, count: int, timeout: float = 15
+) -> list[dict[str, Any]]:
     """The events of one access key, once all `count` are stored: reads reach the log
     through the recorder's batcher, about a second after they were answered."""
     deadline = time.monotonic() + timeout
@@ -121,9 +123,7 @@ def trail(server: RunningServer) -> Trail:
         assert sign_in(Browser(base), acct, failing, WRONG).path == "/signin"
     t.ids["user wrong passwords"] = _ids(_signin_events(server, failing))
     sign_in(Browser(base), acct, unique("nobody"), WRONG)
-    t.ids["unknown user name"] = _ids(
-        lookup(server, "Username", "HIDDEN_DUE_TO_SECURITY_REASONS")
-    )
+    t.ids["unknown user name"] = _ids(lookup(server, "Username", "HIDDEN_DUE_TO_SECURITY_REASONS"))
 
     no_mfa = make_user(server)
     assert sign_in(Browser(base), acct, no_mfa, PASSWORD).path == "/console"
@@ -260,7 +260,10 @@ def test_root_account_usage_fires_on_roots_sign_ins_and_calls_only(trail: Trail)
     assert trail.by_id[console_call]["sessionCredentialFromConsole"] == "true"
     # Root's lockout and unlock are service events about root, which the rule leaves out.
     quiet = trail.ids["root lockout and unlock"]
-    assert {trail.by_id[i]["eventName"] for i in quiet} == {"ConsoleLoginLockout", "ConsoleLoginUnlock"}
+    assert {trail.by_id[i]["eventName"] for i in quiet} == {
+        "ConsoleLoginLockout",
+        "ConsoleLoginUnlock",
+    }
     assert {trail.by_id[i]["userIdentity"]["type"] for i in quiet} == {"Root"}
 
 
@@ -281,9 +284,10 @@ def test_backdoor_keys_fires_on_create_access_key_only(trail: Trail) -> None:
     # owner in responseElements.accessKey.userName, and never its secret.
     (event,) = expected
     record = trail.by_id[event]
-    assert record["responseElements"]["accessKey"]["userName"] == record["requestParameters"][
-        "userName"
-    ]
+    assert (
+        record["responseElements"]["accessKey"]["userName"]
+        == record["requestParameters"]["userName"]
+    )
     assert "secretAccessKey" not in json.dumps(record)
 
 

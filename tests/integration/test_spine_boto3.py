@@ -46,8 +46,10 @@ def test_too_long_user_name_gets_aws_validation_message(server: RunningServer) -
         server.client("iam").get_user(UserName=name)
     assert error_of(exc) == (
         "ValidationError",
-        (f"1 validation error detected: Value '{name}' at 'userName' failed to satisfy "
-        "constraint: Member must have length less than or equal to 128"),
+        (
+            f"1 validation error detected: Value '{name}' at 'userName' failed to satisfy "
+            "constraint: Member must have length less than or equal to 128"
+        ),
         400,
     )
 

@@ -35,9 +35,7 @@ def test_js_sdk_sees_aws_errors(server: RunningServer) -> None:
 
 
 @pytest.fixture(scope="module")
-def profile_server(
-    tmp_path_factory: pytest.TempPathFactory, second_database_url: str | None
-):  # type: ignore[no-untyped-def]
+def profile_server(tmp_path_factory: pytest.TempPathFactory, second_database_url: str | None):  # type: ignore[no-untyped-def]
     """A server initialized by plain `gatehold init --write-profile`, as the README says."""
     data_dir = tmp_path_factory.mktemp("profile-data")
     aws_dir = tmp_path_factory.mktemp("aws-home")
@@ -47,9 +45,22 @@ def profile_server(
     }
     port = free_port()
     init = subprocess.run(
-        [sys.executable, "-m", "gatehold.cli", "init", *store_args(data_dir, second_database_url),
-         "--root-email", "owner@example.com", "--port", str(port), "--write-profile"],
-        capture_output=True, text=True, check=False, timeout=60,
+        [
+            sys.executable,
+            "-m",
+            "gatehold.cli",
+            "init",
+            *store_args(data_dir, second_database_url),
+            "--root-email",
+            "owner@example.com",
+            "--port",
+            str(port),
+            "--write-profile",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
         env={**os.environ, **env_files, "GATEHOLD_ROOT_PASSWORD": ROOT_PASSWORD},
     )
     assert init.returncode == 0, init.stderr
@@ -74,7 +85,9 @@ def test_aws_cli_profile_calls_sts_and_iam(profile_server, second_database_url) 
         user = run_aws(["--profile", "gatehold", "iam", "get-user"], env_files)
         assert user.returncode == 0, user.stderr
         assert json.loads(user.stdout)["User"]["UserName"] == "admin"
-        missing = run_aws(["--profile", "gatehold", "iam", "get-user", "--user-name", "john-dev"], env_files)
+        missing = run_aws(
+            ["--profile", "gatehold", "iam", "get-user", "--user-name", "john-dev"], env_files
+        )
         assert missing.returncode != 0
         assert "NoSuchEntity" in missing.stderr
         assert "The user with name john-dev cannot be found." in missing.stderr

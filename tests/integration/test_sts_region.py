@@ -21,8 +21,9 @@ OFF = "us-west-2"
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory,
-           module_database_url: str | None) -> Iterator[RunningServer]:
+def server(
+    tmp_path_factory: pytest.TempPathFactory, module_database_url: str | None
+) -> Iterator[RunningServer]:
     data_dir = tmp_path_factory.mktemp("gatehold-data")
     # us-east-1 cannot be deactivated (as in AWS): naming it changes nothing.
     env = {"GATEHOLD_STS_DISABLED_REGIONS": f" {OFF}, eu-west-1 ,us-east-1"}
@@ -34,19 +35,27 @@ def sts_in(server: RunningServer, region: str, creds: dict[str, str] | None = No
     key, secret = server.admin_keys
     creds = creds or {"AccessKeyId": key, "SecretAccessKey": secret}
     return boto3.client(
-        "sts", endpoint_url=server.endpoint, region_name=region,
-        aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
-        aws_session_token=creds.get("SessionToken"), config=Config(retries={"max_attempts": 1}))
+        "sts",
+        endpoint_url=server.endpoint,
+        region_name=region,
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds.get("SessionToken"),
+        config=Config(retries={"max_attempts": 1}),
+    )
 
 
 def region_disabled(account: str) -> tuple[str, str, int]:
-    message = (f"STS is not activated in this region for account:{account}. Your account "
-               "administrator can activate STS in this region using the IAM Console.")
+    message = (
+        f"STS is not activated in this region for account:{account}. Your account "
+        "administrator can activate STS in this region using the IAM Console."
+    )
     return "RegionDisabledException", message, 403
 
 
-def test_credential_calls_in_a_deactivated_region_are_refused(server: RunningServer,
-                                                              iam: Any) -> None:
+def test_credential_calls_in_a_deactivated_region_are_refused(
+    server: RunningServer, iam: Any
+) -> None:
     role = role_trusting_admin(server)
     acct = server.account_id
     sts = sts_in(server, OFF)
@@ -74,16 +83,21 @@ def test_the_message_names_the_account_that_would_issue(server: RunningServer) -
     assert error_of(exc) == region_disabled("999999999999")
 
 
-def test_other_regions_issue_and_credentials_work_everywhere(server: RunningServer,
-                                                             iam: Any) -> None:
+def test_other_regions_issue_and_credentials_work_everywhere(
+    server: RunningServer, iam: Any
+) -> None:
     role = role_trusting_admin(server)
     for region in ("us-east-1", "ap-southeast-2"):
-        creds = sts_in(server, region).assume_role(RoleArn=role["Arn"],
-                                                   RoleSessionName="s1")["Credentials"]
+        creds = sts_in(server, region).assume_role(RoleArn=role["Arn"], RoleSessionName="s1")[
+            "Credentials"
+        ]
         # Credentials from an active region are valid in every region, the
         # deactivated one included (AWS: activation only governs issuing).
-        assert sts_in(server, OFF, creds).get_caller_identity()["Arn"].endswith(
-            f"assumed-role/{role['RoleName']}/s1")
+        assert (
+            sts_in(server, OFF, creds)
+            .get_caller_identity()["Arn"]
+            .endswith(f"assumed-role/{role['RoleName']}/s1")
+        )
         last = iam.get_role(RoleName=role["RoleName"])["Role"]["RoleLastUsed"]
         # RoleLastUsed is written at most once a minute per role, but a new region
         # is always recorded.

@@ -21,13 +21,20 @@ from tests.support.servers import RunningServer
 
 MFA_POLICY = {
     "Version": "2012-10-17",
-    "Statement": [{
-        "Effect": "Allow", "Action": "iam:ListUsers", "Resource": "*",
-        "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}},
-    }, {
-        "Effect": "Allow", "Action": "iam:ListGroups", "Resource": "*",
-        "Condition": {"NumericLessThan": {"aws:MultiFactorAuthAge": "300"}},
-    }],
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Action": "iam:ListUsers",
+            "Resource": "*",
+            "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}},
+        },
+        {
+            "Effect": "Allow",
+            "Action": "iam:ListGroups",
+            "Resource": "*",
+            "Condition": {"NumericLessThan": {"aws:MultiFactorAuthAge": "300"}},
+        },
+    ],
 }
 
 
@@ -84,7 +91,10 @@ def test_mfa_session_passes_an_mfa_condition_the_plain_keys_fail(
     with pytest.raises(ClientError) as exc:
         sts.get_session_token(SerialNumber=serial, TokenCode=code)
     assert error_of(exc) == (
-        "AccessDenied", "MultiFactorAuthentication failed with invalid MFA one time pass code. ", 403)
+        "AccessDenied",
+        "MultiFactorAuthentication failed with invalid MFA one time pass code. ",
+        403,
+    )
 
 
 def test_wrong_code_and_foreign_device_are_refused(server: RunningServer, iam: Any) -> None:
@@ -92,15 +102,18 @@ def test_wrong_code_and_foreign_device_are_refused(server: RunningServer, iam: A
     serial, app = enable_mfa(iam, name)
     sts = server.client("sts", keys=keys)
     wrong = "000000" if app.now() != "000000" else "111111"
-    for kw in ({"SerialNumber": serial, "TokenCode": wrong},
-               {"SerialNumber": serial + "x", "TokenCode": app.now()}):
+    for kw in (
+        {"SerialNumber": serial, "TokenCode": wrong},
+        {"SerialNumber": serial + "x", "TokenCode": app.now()},
+    ):
         with pytest.raises(ClientError) as exc:
             sts.get_session_token(**kw)
         assert error_of(exc)[0] == "AccessDenied"
     _, other_keys = new_user(iam)
     with pytest.raises(ClientError) as exc:  # someone else's device
         server.client("sts", keys=other_keys).get_session_token(
-            SerialNumber=serial, TokenCode=app.at(time.time() + 30))
+            SerialNumber=serial, TokenCode=app.at(time.time() + 30)
+        )
     assert error_of(exc)[0] == "AccessDenied"
 
 
@@ -111,8 +124,11 @@ def test_guessing_codes_blocks_the_device_for_a_while(server: RunningServer, iam
     serial, app = enable_mfa(iam, name)
     sts = server.client("sts", keys=keys)
     right = app.at(time.time() + 30)
-    wrong = [c for c in ("000000", "111111", "222222", "333333", "444444", "555555", "666666")
-             if c not in {app.at(time.time() + d) for d in (-30, 0, 30, 60)}][:5]
+    wrong = [
+        c
+        for c in ("000000", "111111", "222222", "333333", "444444", "555555", "666666")
+        if c not in {app.at(time.time() + d) for d in (-30, 0, 30, 60)}
+    ][:5]
     for code in wrong:
         with pytest.raises(ClientError) as exc:
             sts.get_session_token(SerialNumber=serial, TokenCode=code)
@@ -123,17 +139,29 @@ def test_guessing_codes_blocks_the_device_for_a_while(server: RunningServer, iam
 
 
 def test_session_credentials_cannot_get_more_sessions(server: RunningServer, iam: Any) -> None:
-    _, keys = new_user(iam, {"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Action": "sts:*", "Resource": "*"}]})
+    _, keys = new_user(
+        iam,
+        {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "sts:*", "Resource": "*"}],
+        },
+    )
     creds = server.client("sts", keys=keys).get_session_token()["Credentials"]
     sts = session_client(server, "sts", creds)
     with pytest.raises(ClientError) as exc:
         sts.get_session_token()
-    assert error_of(exc) == ("AccessDenied", "Cannot call GetSessionToken with session credentials", 403)
+    assert error_of(exc) == (
+        "AccessDenied",
+        "Cannot call GetSessionToken with session credentials",
+        403,
+    )
     with pytest.raises(ClientError) as exc:
         sts.get_federation_token(Name="fed")
     assert error_of(exc) == (
-        "AccessDenied", "Cannot call GetFederationToken with session credentials", 403)
+        "AccessDenied",
+        "Cannot call GetFederationToken with session credentials",
+        403,
+    )
 
 
 def test_root_sessions_last_at_most_an_hour(server: RunningServer) -> None:
@@ -149,17 +177,27 @@ def test_tampered_mismatched_and_expired_tokens(server: RunningServer, iam: Any)
     creds = server.client("sts", keys=keys).get_session_token()["Credentials"]
     token = creds["SessionToken"]
     tampered = token[:30] + ("A" if token[30] != "A" else "B") + token[31:]
-    invalid = ("InvalidClientTokenId", "The security token included in the request is invalid.", 403)
-    for bad in ({**creds, "SessionToken": tampered},
-                {**creds, "AccessKeyId": ids.new_access_key_id(server.account_id, "ASIA")}):
+    invalid = (
+        "InvalidClientTokenId",
+        "The security token included in the request is invalid.",
+        403,
+    )
+    for bad in (
+        {**creds, "SessionToken": tampered},
+        {**creds, "AccessKeyId": ids.new_access_key_id(server.account_id, "ASIA")},
+    ):
         with pytest.raises(ClientError) as exc:
             session_client(server, "sts", bad).get_caller_identity()
         assert error_of(exc) == invalid
     import boto3  # an ASIA key without its token
 
-    no_token = boto3.client("sts", endpoint_url=server.endpoint, region_name="us-east-1",
-                            aws_access_key_id=creds["AccessKeyId"],
-                            aws_secret_access_key=creds["SecretAccessKey"])
+    no_token = boto3.client(
+        "sts",
+        endpoint_url=server.endpoint,
+        region_name="us-east-1",
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+    )
     with pytest.raises(ClientError) as exc:
         no_token.get_caller_identity()
     assert error_of(exc) == invalid
@@ -168,16 +206,24 @@ def test_tampered_mismatched_and_expired_tokens(server: RunningServer, iam: Any)
     box = SecretBox(load_or_create_key(server.data_dir, create=False))
     past = datetime.now(UTC) - timedelta(hours=2)
     key_id = ids.new_access_key_id(server.account_id, "ASIA")
-    principal = Principal(PrincipalKind.ROOT, server.account_id,
-                          f"arn:aws:iam::{server.account_id}:root", server.account_id,
-                          access_key_id=key_id,
-                          session=SessionFacts(issued_at=past, expires_at=past + timedelta(hours=1)))
+    principal = Principal(
+        PrincipalKind.ROOT,
+        server.account_id,
+        f"arn:aws:iam::{server.account_id}:root",
+        server.account_id,
+        access_key_id=key_id,
+        session=SessionFacts(issued_at=past, expires_at=past + timedelta(hours=1)),
+    )
     old = session_tokens.seal(box, session_tokens.Session(key_id, "s" * 40, principal))
     with pytest.raises(ClientError) as exc:
-        session_client(server, "sts", {"AccessKeyId": key_id, "SecretAccessKey": "s" * 40,
-                                       "SessionToken": old}).get_caller_identity()
+        session_client(
+            server, "sts", {"AccessKeyId": key_id, "SecretAccessKey": "s" * 40, "SessionToken": old}
+        ).get_caller_identity()
     assert error_of(exc) == (
-        "ExpiredToken", "The security token included in the request is expired", 403)
+        "ExpiredToken",
+        "The security token included in the request is expired",
+        403,
+    )
 
 
 def test_access_key_info_reads_the_account_from_the_key(server: RunningServer, iam: Any) -> None:
@@ -194,21 +240,31 @@ def test_access_key_info_reads_the_account_from_the_key(server: RunningServer, i
 def test_federation_token_answers_and_is_limited_as_aws_limits_it(
     server: RunningServer, iam: Any
 ) -> None:
-    allow_all = {"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Action": ["iam:List*", "sts:*"], "Resource": "*"}]}
+    allow_all = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": ["iam:List*", "sts:*"], "Resource": "*"}],
+    }
     _, keys = new_user(iam, allow_all)
     sts = server.client("sts", keys=keys)
-    session_policy = {"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Action": ["iam:ListUsers", "sts:*"], "Resource": "*"}]}
-    answer = sts.get_federation_token(Name="carol", Policy=json.dumps(session_policy),
-                                      DurationSeconds=900)
+    session_policy = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": ["iam:ListUsers", "sts:*"], "Resource": "*"}],
+    }
+    answer = sts.get_federation_token(
+        Name="carol", Policy=json.dumps(session_policy), DurationSeconds=900
+    )
     acct = server.account_id
     assert answer["FederatedUser"] == {
-        "FederatedUserId": f"{acct}:carol", "Arn": f"arn:aws:sts::{acct}:federated-user/carol"}
+        "FederatedUserId": f"{acct}:carol",
+        "Arn": f"arn:aws:sts::{acct}:federated-user/carol",
+    }
     assert 0 < answer["PackedPolicySize"] <= 100
     ident = session_client(server, "sts", answer["Credentials"]).get_caller_identity()
-    assert ident == {**ident, "Arn": f"arn:aws:sts::{acct}:federated-user/carol",
-                     "UserId": f"{acct}:carol"}
+    assert ident == {
+        **ident,
+        "Arn": f"arn:aws:sts::{acct}:federated-user/carol",
+        "UserId": f"{acct}:carol",
+    }
     # AWS: federation credentials call no IAM operation and no STS operation but
     # GetCallerIdentity, whatever both policies allow.
     with pytest.raises(ClientError) as exc:
@@ -217,4 +273,6 @@ def test_federation_token_answers_and_is_limited_as_aws_limits_it(
     with pytest.raises(ClientError) as exc:
         session_client(server, "sts", answer["Credentials"]).get_session_token()
     assert error_of(exc)[:2] == (
-        "AccessDenied", "Cannot call GetSessionToken with session credentials")
+        "AccessDenied",
+        "Cannot call GetSessionToken with session credentials",
+    )

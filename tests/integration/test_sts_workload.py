@@ -54,8 +54,9 @@ PROGRAM = textwrap.dedent(f"""
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory,
-           module_database_url: str | None) -> Iterator[RunningServer]:
+def server(
+    tmp_path_factory: pytest.TempPathFactory, module_database_url: str | None
+) -> Iterator[RunningServer]:
     data_dir = tmp_path_factory.mktemp("gatehold-data")
     env = {WORKLOAD_SECONDS_ENV: str(CREDENTIAL_SECONDS)}
     with start_server(data_dir, module_database_url, extra_env=env) as running:
@@ -65,15 +66,39 @@ def server(tmp_path_factory: pytest.TempPathFactory,
 def _operator_env(server: RunningServer) -> dict[str, str]:
     key, secret = server.admin_keys
     base = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    return {**base, "AWS_ACCESS_KEY_ID": key, "AWS_SECRET_ACCESS_KEY": secret,
-            "AWS_DEFAULT_REGION": "us-east-1", "AWS_CONFIG_FILE": os.devnull}
+    return {
+        **base,
+        "AWS_ACCESS_KEY_ID": key,
+        "AWS_SECRET_ACCESS_KEY": secret,
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_CONFIG_FILE": os.devnull,
+    }
 
 
-def _gatehold_run(server: RunningServer, role_arn: str, *program: str) -> subprocess.CompletedProcess[str]:
+def _gatehold_run(
+    server: RunningServer, role_arn: str, *program: str
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [*gatehold_command(), "run", "--role", role_arn, "--duration", "900",
-         "--endpoint-url", server.endpoint, "--session-name", "worker", "--", *program],
-        check=False, capture_output=True, text=True, env=_operator_env(server), timeout=90)
+        [
+            *gatehold_command(),
+            "run",
+            "--role",
+            role_arn,
+            "--duration",
+            "900",
+            "--endpoint-url",
+            server.endpoint,
+            "--session-name",
+            "worker",
+            "--",
+            *program,
+        ],
+        check=False,
+        capture_output=True,
+        text=True,
+        env=_operator_env(server),
+        timeout=90,
+    )
 
 
 def test_program_without_keys_runs_as_the_role_past_an_expiry(server: RunningServer) -> None:
@@ -93,11 +118,19 @@ def test_program_without_keys_runs_as_the_role_past_an_expiry(server: RunningSer
 
 def test_run_refused_when_the_role_does_not_trust_the_caller(server: RunningServer) -> None:
     iam = server.client("iam")
-    trust = {"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"},
-         "Action": "sts:AssumeRole"}]}
-    role = iam.create_role(RoleName=f"wl-{uuid.uuid4().hex[:8]}",
-                           AssumeRolePolicyDocument=json.dumps(trust))["Role"]
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    role = iam.create_role(
+        RoleName=f"wl-{uuid.uuid4().hex[:8]}", AssumeRolePolicyDocument=json.dumps(trust)
+    )["Role"]
     out = _gatehold_run(server, role["Arn"], sys.executable, "-c", "print('ran')")
     assert out.returncode == 1
     assert "ran" not in out.stdout
@@ -115,8 +148,9 @@ def _get(url: str, headers: dict[str, str]) -> tuple[int, dict[str, Any]]:
 
 def _grant(server: RunningServer) -> tuple[dict[str, Any], str]:
     role = role_trusting_admin(server)
-    creds = server.client("sts").assume_role(
-        RoleArn=role["Arn"], RoleSessionName="direct")["Credentials"]
+    creds = server.client("sts").assume_role(RoleArn=role["Arn"], RoleSessionName="direct")[
+        "Credentials"
+    ]
     return creds, f"{server.endpoint}/workload/credentials/{creds['AccessKeyId']}"
 
 

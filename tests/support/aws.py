@@ -30,8 +30,11 @@ def session_client(server: RunningServer, service: str, creds: dict[str, Any]) -
     import boto3
 
     return boto3.client(
-        service, endpoint_url=server.endpoint, region_name="us-east-1",
-        aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
+        service,
+        endpoint_url=server.endpoint,
+        region_name="us-east-1",
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
         aws_session_token=creds["SessionToken"],
     )
 
@@ -42,16 +45,25 @@ def enable_mfa(iam: Any, user: str) -> tuple[str, pyotp.TOTP]:
     device = iam.create_virtual_mfa_device(VirtualMFADeviceName=unique("phone"))["VirtualMFADevice"]
     app = pyotp.TOTP(device["Base32StringSeed"].decode())
     now = time.time()
-    iam.enable_mfa_device(UserName=user, SerialNumber=device["SerialNumber"],
-                          AuthenticationCode1=app.at(now - 30), AuthenticationCode2=app.at(now))
+    iam.enable_mfa_device(
+        UserName=user,
+        SerialNumber=device["SerialNumber"],
+        AuthenticationCode1=app.at(now - 30),
+        AuthenticationCode2=app.at(now),
+    )
     return device["SerialNumber"], app
 
 
 def role_trusting_admin(server: RunningServer) -> dict[str, Any]:
     """A new role whose trust policy names the server's admin user."""
     admin_arn = server.client("sts").get_caller_identity()["Arn"]
-    trust = {"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Principal": {"AWS": admin_arn}, "Action": "sts:AssumeRole"}]}
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": admin_arn}, "Action": "sts:AssumeRole"}
+        ],
+    }
     role: dict[str, Any] = server.client("iam").create_role(
-        RoleName=unique("role"), AssumeRolePolicyDocument=json.dumps(trust))["Role"]
+        RoleName=unique("role"), AssumeRolePolicyDocument=json.dumps(trust)
+    )["Role"]
     return role

@@ -23,5 +23,3 @@ def sign_in(
     shot("signin-form")
     pg.get_by_role("button", name="Sign in").click()
     pg.wait_for_load_state()
-
-

@@ -59,7 +59,9 @@ class OidcIssuer:
         self.held = threading.Event()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), daemon=True
+        )
 
     # --- names ---
 
@@ -101,14 +103,20 @@ class OidcIssuer:
         """An ID token signed with the key named `key` (or by `signer`, under that key's kid)."""
         now = int(time.time())
         payload: dict[str, Any] = {
-            "iss": self.issuer, "sub": sub, "aud": aud, "iat": now, "nbf": now - 5,
-            "exp": now + lifetime, "jti": uuid.uuid4().hex,
+            "iss": self.issuer,
+            "sub": sub,
+            "aud": aud,
+            "iat": now,
+            "nbf": now - 5,
+            "exp": now + lifetime,
+            "jti": uuid.uuid4().hex,
         }
         payload.update(claims or {})
         private = signer or self.keys[key]
         algorithm = "RS256" if isinstance(private, rsa.RSAPrivateKey) else "ES256"
-        return jwt.encode(payload, private, algorithm=algorithm,
-                          headers={"kid": kid or key, "typ": "JWT"})
+        return jwt.encode(
+            payload, private, algorithm=algorithm, headers={"kid": kid or key, "typ": "JWT"}
+        )
 
     # --- the server ---
 

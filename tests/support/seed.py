@@ -23,7 +23,9 @@ def _open(server: RunningServer) -> tuple[Store, SecretBox]:
     return store, SecretBox(load_or_create_key(server.data_dir, create=False))
 
 
-def _new_key(box: SecretBox, account_id: str, user_id: str | None, now: datetime) -> tuple[AccessKey, str]:
+def _new_key(
+    box: SecretBox, account_id: str, user_id: str | None, now: datetime
+) -> tuple[AccessKey, str]:
     key_id = ids.new_access_key_id(account_id)
     secret = ids.new_secret_access_key()
     sealed = box.seal(secret.encode(), access_keys.secret_aad(key_id))
@@ -38,8 +40,16 @@ def add_user_with_key(
     account = server.account_id
     try:
         with store.transaction() as db:
-            user = User(ids.new_unique_id(ids.PREFIX_USER), account, name, path,
-                        iam_arn(account, "user", path, name), now, None, None)
+            user = User(
+                ids.new_unique_id(ids.PREFIX_USER),
+                account,
+                name,
+                path,
+                iam_arn(account, "user", path, name),
+                now,
+                None,
+                None,
+            )
             users.insert(db, user)
             for arn in policy_arns:
                 attachments.attach_to_user(db, user.user_id, arn, now)

@@ -67,10 +67,19 @@ def store_args(data_dir: Path, database_url: str | None) -> list[str]:
     return args
 
 
-def run_init(data_dir: Path, database_url: str | None, email: str = "root@example.com") -> dict[str, Any]:
+def run_init(
+    data_dir: Path, database_url: str | None, email: str = "root@example.com"
+) -> dict[str, Any]:
     env = dict(os.environ, GATEHOLD_ROOT_PASSWORD=ROOT_PASSWORD)
     out = subprocess.run(
-        [*gatehold_command(), "init", *store_args(data_dir, database_url), "--root-email", email, "--json"],
+        [
+            *gatehold_command(),
+            "init",
+            *store_args(data_dir, database_url),
+            "--root-email",
+            email,
+            "--json",
+        ],
         capture_output=True,
         text=True,
         env=env,
@@ -81,7 +90,9 @@ def run_init(data_dir: Path, database_url: str | None, email: str = "root@exampl
     return result
 
 
-def wait_for_port(port: int, proc: subprocess.Popen[bytes], log_path: Path, timeout: float = 30) -> None:
+def wait_for_port(
+    port: int, proc: subprocess.Popen[bytes], log_path: Path, timeout: float = 30
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -107,8 +118,17 @@ def serve(
     log_path = data_dir / f"serve-{port}.log"
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
-            [*gatehold_command(), "serve", *store_args(data_dir, database_url), "--host", "127.0.0.1",
-             "--port", str(port), "--workers", str(workers)],
+            [
+                *gatehold_command(),
+                "serve",
+                *store_args(data_dir, database_url),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--workers",
+                str(workers),
+            ],
             stdout=log,
             stderr=subprocess.STDOUT,
             env=dict(os.environ, **(extra_env or {})),

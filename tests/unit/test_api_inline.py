@@ -32,7 +32,9 @@ def api(tmp_path: Path) -> tuple[AwsApi, InitResult]:
 
 def signed(init: InitResult, service: str, body: str) -> HttpRequest:
     req = AWSRequest(
-        method="POST", url="http://127.0.0.1:1/", data=body,
+        method="POST",
+        url="http://127.0.0.1:1/",
+        data=body,
         headers={
             "Content-Type": "application/x-www-form-urlencoded; charset=utf-8",
             "Host": "127.0.0.1:1",

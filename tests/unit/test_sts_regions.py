@@ -16,15 +16,18 @@ def test_the_setting_never_deactivates_us_east_1() -> None:
     assert sts_regions.parse("") == frozenset()
 
 
-@pytest.mark.parametrize(("operation", "params", "account"), [
-    ("AssumeRole", ROLE, "222222222222"),
-    ("AssumeRoleWithWebIdentity", ROLE, "222222222222"),
-    ("AssumeRoleWithSAML", ROLE, "222222222222"),
-    ("AssumeRole", {"RoleArn": "not-an-arn"}, "111111111111"),
-    ("AssumeRoot", {"TargetPrincipal": "333333333333"}, "333333333333"),
-    ("GetSessionToken", {}, "111111111111"),
-    ("GetFederationToken", {"Name": "f"}, "111111111111"),
-])
+@pytest.mark.parametrize(
+    ("operation", "params", "account"),
+    [
+        ("AssumeRole", ROLE, "222222222222"),
+        ("AssumeRoleWithWebIdentity", ROLE, "222222222222"),
+        ("AssumeRoleWithSAML", ROLE, "222222222222"),
+        ("AssumeRole", {"RoleArn": "not-an-arn"}, "111111111111"),
+        ("AssumeRoot", {"TargetPrincipal": "333333333333"}, "333333333333"),
+        ("GetSessionToken", {}, "111111111111"),
+        ("GetFederationToken", {"Name": "f"}, "111111111111"),
+    ],
+)
 def test_credential_calls_name_the_issuing_account(
     operation: str, params: dict[str, object], account: str
 ) -> None:
@@ -34,11 +37,14 @@ def test_credential_calls_name_the_issuing_account(
     assert f"for account:{account}. " in exc.value.message
 
 
-@pytest.mark.parametrize(("service", "operation", "region"), [
-    ("sts", "GetCallerIdentity", "us-west-2"),
-    ("sts", "DecodeAuthorizationMessage", "us-west-2"),
-    ("sts", "AssumeRole", "us-east-1"),
-    ("iam", "CreateUser", "us-west-2"),
-])
+@pytest.mark.parametrize(
+    ("service", "operation", "region"),
+    [
+        ("sts", "GetCallerIdentity", "us-west-2"),
+        ("sts", "DecodeAuthorizationMessage", "us-west-2"),
+        ("sts", "AssumeRole", "us-east-1"),
+        ("iam", "CreateUser", "us-west-2"),
+    ],
+)
 def test_other_calls_and_regions_pass(service: str, operation: str, region: str) -> None:
     sts_regions.check(OFF, service, operation, region, ROLE, "111111111111")

@@ -49,7 +49,9 @@ def resource_tag_context(pairs: list[tuple[str, str]]) -> dict[str, tuple[str, .
 def check_new_tags(pairs: list[tuple[str, str]]) -> None:
     lowered = [k.lower() for k, _ in pairs]
     if len(set(lowered)) != len(lowered):
-        raise invalid_input("Duplicate tag keys found. Please note that Tag keys are case insensitive.")
+        raise invalid_input(
+            "Duplicate tag keys found. Please note that Tag keys are case insensitive."
+        )
     for key, _ in pairs:
         if key.lower().startswith("aws:"):
             raise invalid_input(
@@ -57,7 +59,9 @@ def check_new_tags(pairs: list[tuple[str, str]]) -> None:
             )
 
 
-def apply(db: Connection, resource_type: str, resource_id: str, pairs: list[tuple[str, str]]) -> None:
+def apply(
+    db: Connection, resource_type: str, resource_id: str, pairs: list[tuple[str, str]]
+) -> None:
     """Tag a resource, enforcing the 50-tag quota on the result."""
     check_new_tags(pairs)
     existing = {k.lower() for k, _ in tag_store.get(db, resource_type, resource_id)}

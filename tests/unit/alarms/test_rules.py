@@ -64,9 +64,7 @@ def test_a_failed_root_attempt_is_not_a_root_sign_in() -> None:
 
 def test_new_address_needs_a_baseline() -> None:
     assert kinds(attempt(), Recent(earlier_successes=0)) == []  # first sign-in ever
-    assert kinds(attempt(), Recent(earlier_successes=3, address_seen=False)) == [
-        rules.NEW_ADDRESS
-    ]
+    assert kinds(attempt(), Recent(earlier_successes=3, address_seen=False)) == [rules.NEW_ADDRESS]
     assert kinds(attempt(), Recent(earlier_successes=3, address_seen=True)) == []
 
 
@@ -99,8 +97,12 @@ def test_impossible_travel() -> None:
 def test_disabled_rules_stay_quiet() -> None:
     quiet = Thresholds(disabled=frozenset({rules.NO_MFA}))
     assert kinds(attempt(mfa_used=False), Recent(), quiet) == []
-    assert rules.judge_key_use("AKIAEXAMPLE", "Inactive", Thresholds(
-        disabled=frozenset({rules.REVOKED_KEY}))) == []
+    assert (
+        rules.judge_key_use(
+            "AKIAEXAMPLE", "Inactive", Thresholds(disabled=frozenset({rules.REVOKED_KEY}))
+        )
+        == []
+    )
 
 
 def test_revoked_key_use() -> None:

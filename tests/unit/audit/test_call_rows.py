@@ -39,7 +39,9 @@ ROLE_SESSION = Principal(
         source_identity="alice@example.com",
     ),
 )
-ROOT = Principal(PrincipalKind.ROOT, ACCOUNT, f"arn:aws:iam::{ACCOUNT}:root", ACCOUNT, None, "AKIAROOT")
+ROOT = Principal(
+    PrincipalKind.ROOT, ACCOUNT, f"arn:aws:iam::{ACCOUNT}:root", ACCOUNT, None, "AKIAROOT"
+)
 
 
 def _call(
@@ -49,7 +51,11 @@ def _call(
     params: dict[str, Any] | None = None,
     **fields: Any,
 ) -> ApiCall:
-    ctx_fields = {k: fields.pop(k) for k in ("user_agent", "source_ip", "secure_transport", "region") if k in fields}
+    ctx_fields = {
+        k: fields.pop(k)
+        for k in ("user_agent", "source_ip", "secure_transport", "region")
+        if k in fields
+    }
     ctx = RequestContext(
         request_id=fields.pop("request_id", "8f2f0c3e-0000-4000-8000-000000000001"),
         principal=principal,
@@ -75,7 +81,9 @@ def _call(
 
 def _again(call: ApiCall, seconds: float, request_id: str) -> ApiCall:
     """The same call made later, with another request ID."""
-    ctx = dataclasses.replace(call.ctx, now=call.ctx.now + timedelta(seconds=seconds), request_id=request_id)
+    ctx = dataclasses.replace(
+        call.ctx, now=call.ctx.now + timedelta(seconds=seconds), request_id=request_id
+    )
     return dataclasses.replace(call, ctx=ctx)
 
 
@@ -90,9 +98,13 @@ KINDS = {
     "user": _call(),
     "role session, tls": _call(ROLE_SESSION, secure_transport=True, host="gatehold.example"),
     "root": _call(ROOT),
-    "iam read with a resource": _call(service="iam", operation="GetUser", params={"UserName": "bob"}),
+    "iam read with a resource": _call(
+        service="iam", operation="GetUser", params={"UserName": "bob"}
+    ),
     "denied": _call(
-        service="iam", operation="ListUsers", error_code="AccessDenied",
+        service="iam",
+        operation="ListUsers",
+        error_code="AccessDenied",
         error_message='User: x is not authorized to perform: iam:ListUsers because "no"',
     ),
     "console": _call(service="iam", operation="ListRoles", from_console=True),
@@ -100,7 +112,9 @@ KINDS = {
         user_agent='agent "quoted" \\ \u00e9\u4e2d\U0001f600', request_id='id-with-"quote"'
     ),
     "a timestamp parameter": _call(
-        service="cloudtrail", operation="LookupEvents", params={"StartTime": NOW - timedelta(days=1)}
+        service="cloudtrail",
+        operation="LookupEvents",
+        params={"StartTime": NOW - timedelta(days=1)},
     ),
 }
 
@@ -130,15 +144,34 @@ def test_calls_that_differ_get_their_own_records() -> None:
         base,
         _call(service="iam", operation="GetUser", params={"UserName": "carol"}),
         _call(ROLE_SESSION, service="iam", operation="GetUser", params={"UserName": "bob"}),
-        _call(service="iam", operation="GetUser", params={"UserName": "bob"}, source_ip="198.51.100.7"),
-        _call(service="iam", operation="GetUser", params={"UserName": "bob"}, user_agent="boto3/1.35"),
-        _call(service="iam", operation="GetUser", params={"UserName": "bob"}, error_code="NoSuchEntity",
-              error_message="The user with name bob cannot be found."),
+        _call(
+            service="iam", operation="GetUser", params={"UserName": "bob"}, source_ip="198.51.100.7"
+        ),
+        _call(
+            service="iam", operation="GetUser", params={"UserName": "bob"}, user_agent="boto3/1.35"
+        ),
+        _call(
+            service="iam",
+            operation="GetUser",
+            params={"UserName": "bob"},
+            error_code="NoSuchEntity",
+            error_message="The user with name bob cannot be found.",
+        ),
         _call(service="iam", operation="GetUser", params={"UserName": "bob"}, from_console=True),
-        _call(service="iam", operation="GetUser", params={"UserName": "bob"}, secure_transport=True,
-              host="a.example"),
-        _call(service="iam", operation="GetUser", params={"UserName": "bob"}, secure_transport=True,
-              host="b.example"),
+        _call(
+            service="iam",
+            operation="GetUser",
+            params={"UserName": "bob"},
+            secure_transport=True,
+            host="a.example",
+        ),
+        _call(
+            service="iam",
+            operation="GetUser",
+            params={"UserName": "bob"},
+            secure_transport=True,
+            host="b.example",
+        ),
     ]
     rows = CallRows()
     for _ in range(2):
@@ -148,10 +181,17 @@ def test_calls_that_differ_get_their_own_records() -> None:
 
 
 def test_changes_and_calls_with_facts_are_built_in_full() -> None:
-    facts = AuditFacts(additional_event_data={"x": "1"}, resources=[("AWS::IAM::Role", "arn:aws:iam::1:role/r")])
+    facts = AuditFacts(
+        additional_event_data={"x": "1"}, resources=[("AWS::IAM::Role", "arn:aws:iam::1:role/r")]
+    )
     for call in (
-        _call(service="iam", operation="CreateUser", params={"UserName": "bob"}, read_only=False,
-              result={"User": {"UserName": "bob"}}),
+        _call(
+            service="iam",
+            operation="CreateUser",
+            params={"UserName": "bob"},
+            read_only=False,
+            result={"User": {"UserName": "bob"}},
+        ),
         _call(facts=facts),
     ):
         assert call_rows._key(call) is None

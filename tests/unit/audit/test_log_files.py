@@ -13,8 +13,23 @@ from gatehold.audit.tail_cli import matches, parse_filter
 from gatehold.audit.trails_store import Trail
 
 NOW = datetime(2026, 11, 27, 9, 5, 42, tzinfo=UTC)
-TRAIL = Trail("123456789012", "main", "eu-west-1", "logs", None, True, False, True, 0, NOW,
-              None, None, None, None, None)
+TRAIL = Trail(
+    "123456789012",
+    "main",
+    "eu-west-1",
+    "logs",
+    None,
+    True,
+    False,
+    True,
+    0,
+    NOW,
+    None,
+    None,
+    None,
+    None,
+    None,
+)
 
 
 def record(region: str, source: str = "sts.amazonaws.com", account: str = "123456789012") -> dict:
@@ -62,5 +77,7 @@ def test_folder_names_that_could_escape_are_refused() -> None:
 def test_tail_filters_compare_fields_without_case() -> None:
     r = {"eventName": "ConsoleLogin", "additionalEventData": {"MFAUsed": "No"}, "readOnly": False}
     assert matches(r, [parse_filter("eventName=consolelogin")])
-    assert matches(r, [parse_filter("additionalEventData.MFAUsed=NO"), parse_filter("readOnly=false")])
+    assert matches(
+        r, [parse_filter("additionalEventData.MFAUsed=NO"), parse_filter("readOnly=false")]
+    )
     assert not matches(r, [parse_filter("userIdentity.type=Root")])

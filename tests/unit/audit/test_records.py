@@ -17,7 +17,9 @@ NOW = datetime(2026, 1, 2, 15, 4, 5, 123456, tzinfo=UTC)
 SECRET = "s3cr3t-value-that-must-never-appear"
 
 
-def _ctx(principal: Principal, operation: str = "CreateUser", service: str = "iam") -> RequestContext:
+def _ctx(
+    principal: Principal, operation: str = "CreateUser", service: str = "iam"
+) -> RequestContext:
     return RequestContext(
         request_id="req-1",
         principal=principal,
@@ -32,7 +34,11 @@ def _ctx(principal: Principal, operation: str = "CreateUser", service: str = "ia
 
 
 USER = Principal(
-    PrincipalKind.USER, "111122223333", "arn:aws:iam::111122223333:user/alice", "AIDAX", "alice",
+    PrincipalKind.USER,
+    "111122223333",
+    "arn:aws:iam::111122223333:user/alice",
+    "AIDAX",
+    "alice",
     "AKIAX",
 )
 
@@ -124,13 +130,22 @@ def test_api_call_record() -> None:
     assert r["responseElements"] == {"user": {"userName": "bob"}}
     assert (r["eventID"], r["requestID"], r["readOnly"]) == ("e-1", "req-1", False)
     denied = records.api_call(
-        records.ApiCall(ctx=_ctx(USER), read_only=False, params={"UserName": "bob"},
-                        error_code="AccessDenied", error_message="no")
+        records.ApiCall(
+            ctx=_ctx(USER),
+            read_only=False,
+            params={"UserName": "bob"},
+            error_code="AccessDenied",
+            error_message="no",
+        )
     )
     assert (denied["errorCode"], denied["errorMessage"], denied["responseElements"]) == (
-        "AccessDenied", "no", None,
+        "AccessDenied",
+        "no",
+        None,
     )
-    sts = records.api_call(records.ApiCall(ctx=_ctx(USER, "GetCallerIdentity", "sts"), read_only=True))
+    sts = records.api_call(
+        records.ApiCall(ctx=_ctx(USER, "GetCallerIdentity", "sts"), read_only=True)
+    )
     assert sts["awsRegion"] == "eu-west-1" and sts["eventSource"] == "sts.amazonaws.com"
 
 
@@ -146,8 +161,13 @@ def test_assumed_role_identity_with_web_identity_federation() -> None:
         federated_provider="token.example.com",
     )
     p = Principal(
-        PrincipalKind.ASSUMED_ROLE, "111122223333",
-        "arn:aws:sts::111122223333:assumed-role/deploy/s", "AROAX:s", None, "ASIAX", facts,
+        PrincipalKind.ASSUMED_ROLE,
+        "111122223333",
+        "arn:aws:sts::111122223333:assumed-role/deploy/s",
+        "AROAX:s",
+        None,
+        "ASIAX",
+        facts,
     )
     identity = records.user_identity(p)
     assert identity["type"] == "AssumedRole"
@@ -159,18 +179,38 @@ def test_assumed_role_identity_with_web_identity_federation() -> None:
 
 
 def test_sign_in_records() -> None:
-    known = records.SignInSubject("111122223333", user_id="AIDAX", user_name="alice",
-                                  arn="arn:aws:iam::111122223333:user/alice")
-    ok = records.sign_in(records.SignIn("ConsoleLogin", known, NOW, "192.0.2.1", "ua",
-                                        additional=records.login_data("/c", False)))
+    known = records.SignInSubject(
+        "111122223333",
+        user_id="AIDAX",
+        user_name="alice",
+        arn="arn:aws:iam::111122223333:user/alice",
+    )
+    ok = records.sign_in(
+        records.SignIn(
+            "ConsoleLogin",
+            known,
+            NOW,
+            "192.0.2.1",
+            "ua",
+            additional=records.login_data("/c", False),
+        )
+    )
     assert ok["responseElements"] == {"ConsoleLogin": "Success"}
     assert ok["additionalEventData"] == {"LoginTo": "/c", "MobileVersion": "No", "MFAUsed": "No"}
     assert ok["userIdentity"]["arn"].endswith("user/alice")
     failed = records.sign_in(records.SignIn("ConsoleLogin", known, NOW, "", "", success=False))
     assert failed["errorMessage"] == "Failed authentication" and "arn" not in failed["userIdentity"]
-    hidden = records.sign_in(records.SignIn("ConsoleLogin", records.SignInSubject("111122223333"),
-                                            NOW, "", "", success=False,
-                                            error_message=records.NO_SUCH_USER))
+    hidden = records.sign_in(
+        records.SignIn(
+            "ConsoleLogin",
+            records.SignInSubject("111122223333"),
+            NOW,
+            "",
+            "",
+            success=False,
+            error_message=records.NO_SUCH_USER,
+        )
+    )
     assert hidden["userIdentity"]["userName"] == "HIDDEN_DUE_TO_SECURITY_REASONS"
 
 

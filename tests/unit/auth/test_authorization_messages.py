@@ -16,45 +16,83 @@ from gatehold.policy import PolicyKind, PolicyRef, PolicySet, Request, evaluate,
 from gatehold.store.secretbox import SecretBox
 
 ACCOUNT = "123456789012"
-USER = Principal(kind=PrincipalKind.USER, account_id=ACCOUNT, user_id="AIDAEXAMPLE",
-                 arn=f"arn:aws:iam::{ACCOUNT}:user/dev", user_name="dev")
-POLICY = json.dumps({"Version": "2012-10-17", "Statement": [
-    {"Effect": "Allow", "Action": "s3:*", "Resource": "*"},
-    {"Sid": "NoDeletes", "Effect": "Deny", "Action": ["s3:DeleteObject", "s3:DeleteBucket"],
-     "Resource": "arn:aws:s3:::prod/*", "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
-    {"Sid": "Typed", "Effect": "Deny", "Action": "s3:PutObject", "Resource": "*",
-     "Condition": {"Bool": {"aws:SecureTransport": False}, "NumericLessThan": {"s3:max": [5, 6]}}},
-]})
+USER = Principal(
+    kind=PrincipalKind.USER,
+    account_id=ACCOUNT,
+    user_id="AIDAEXAMPLE",
+    arn=f"arn:aws:iam::{ACCOUNT}:user/dev",
+    user_name="dev",
+)
+POLICY = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": "s3:*", "Resource": "*"},
+            {
+                "Sid": "NoDeletes",
+                "Effect": "Deny",
+                "Action": ["s3:DeleteObject", "s3:DeleteBucket"],
+                "Resource": "arn:aws:s3:::prod/*",
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            },
+            {
+                "Sid": "Typed",
+                "Effect": "Deny",
+                "Action": "s3:PutObject",
+                "Resource": "*",
+                "Condition": {
+                    "Bool": {"aws:SecureTransport": False},
+                    "NumericLessThan": {"s3:max": [5, 6]},
+                },
+            },
+        ],
+    }
+)
 
 
 def _denial(action: str, resource: str, context: Mapping[str, tuple[str, ...]]) -> PolicyDenial:
-    identity = PolicySet([PolicyRef(parse_policy(POLICY, kind=PolicyKind.IDENTITY), "user/dev/p",
-                                    "user")])
-    request = Request(action=action, resource=resource, context=context,
-                      principal_arn=USER.arn, principal_account=ACCOUNT)
+    identity = PolicySet(
+        [PolicyRef(parse_policy(POLICY, kind=PolicyKind.IDENTITY), "user/dev/p", "user")]
+    )
+    request = Request(
+        action=action,
+        resource=resource,
+        context=context,
+        principal_arn=USER.arn,
+        principal_account=ACCOUNT,
+    )
     decision = evaluate(request, identity=identity)
     assert decision.outcome != "allowed"
     return am.denial("denied", decision, request, USER, identity, None)
 
 
 def test_an_explicit_deny_names_its_statement_and_the_context() -> None:
-    doc = _denial("s3:DeleteObject", "arn:aws:s3:::prod/a",
-                  {"aws:SecureTransport": ("false",), "aws:username": ("dev",)}).details()
+    doc = _denial(
+        "s3:DeleteObject",
+        "arn:aws:s3:::prod/a",
+        {"aws:SecureTransport": ("false",), "aws:username": ("dev",)},
+    ).details()
     assert (doc["allowed"], doc["explicitDeny"]) == (False, True)
     [stmt] = doc["matchedStatements"]["items"]  # the Allow that matched too is not listed
     assert stmt["statementId"] == "NoDeletes" and stmt["effect"] == "DENY"
     assert stmt["principals"] == {"items": [{"value": "AIDAEXAMPLE"}]}
-    assert stmt["actions"] == {"items": [{"value": "s3:DeleteObject"}, {"value": "s3:DeleteBucket"}]}
-    assert stmt["conditions"] == {"items": [
-        {"key": "aws:SecureTransport", "values": {"items": [{"value": "false"}]}}]}
+    assert stmt["actions"] == {
+        "items": [{"value": "s3:DeleteObject"}, {"value": "s3:DeleteBucket"}]
+    }
+    assert stmt["conditions"] == {
+        "items": [{"key": "aws:SecureTransport", "values": {"items": [{"value": "false"}]}}]
+    }
     assert doc["context"]["principal"] == {"id": "AIDAEXAMPLE", "name": "dev", "arn": USER.arn}
     assert doc["context"]["conditions"]["items"][0] == {
-        "key": "aws:SecureTransport", "values": {"items": [{"value": "false"}]}}
+        "key": "aws:SecureTransport",
+        "values": {"items": [{"value": "false"}]},
+    }
 
 
 def test_json_booleans_and_numbers_read_as_policy_text() -> None:
-    doc = _denial("s3:PutObject", "arn:aws:s3:::b/k",
-                  {"aws:SecureTransport": ("false",), "s3:max": ("1",)}).details()
+    doc = _denial(
+        "s3:PutObject", "arn:aws:s3:::b/k", {"aws:SecureTransport": ("false",), "s3:max": ("1",)}
+    ).details()
     [stmt] = doc["matchedStatements"]["items"]
     assert stmt["statementId"] == "Typed"
     assert stmt["conditions"]["items"] == [

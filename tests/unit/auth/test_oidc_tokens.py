@@ -55,8 +55,10 @@ def test_a_token_without_issuer_is_refused(issuer: OidcIssuer) -> None:
 
 
 def test_provider_url_drops_the_scheme_only() -> None:
-    assert ot.provider_url("https://token.actions.githubusercontent.com") == \
-        "token.actions.githubusercontent.com"
+    assert (
+        ot.provider_url("https://token.actions.githubusercontent.com")
+        == "token.actions.githubusercontent.com"
+    )
     assert ot.provider_url("http://127.0.0.1:8080/idp/") == "127.0.0.1:8080/idp/"
 
 
@@ -83,10 +85,16 @@ def test_times_are_checked_against_now() -> None:
         ot.check_times({"exp": now}, now)
     assert code_and_message(exc) == (
         "ExpiredTokenException",
-        f"Token expired: current date/time {now} must be before the expiration date/time {now}")
-    for claims in ({"exp": now + 60, "nbf": now + ot.LEEWAY_SECONDS + 1},
-                   {"exp": now + 60, "iat": now + ot.LEEWAY_SECONDS + 1},
-                   {"exp": float(now + 60)}, {"exp": "soon"}, {"exp": True}, {}):
+        f"Token expired: current date/time {now} must be before the expiration date/time {now}",
+    )
+    for claims in (
+        {"exp": now + 60, "nbf": now + ot.LEEWAY_SECONDS + 1},
+        {"exp": now + 60, "iat": now + ot.LEEWAY_SECONDS + 1},
+        {"exp": float(now + 60)},
+        {"exp": "soon"},
+        {"exp": True},
+        {},
+    ):
         with pytest.raises(AwsError) as exc:
             ot.check_times(claims, now)
         assert exc.value.code == "InvalidIdentityToken", claims
@@ -96,23 +104,30 @@ def test_times_are_checked_against_now() -> None:
 
 
 def test_session_tags_come_from_the_tags_claim() -> None:
-    claim = {ot.TAGS_CLAIM: {"principal_tags": {"team": ["web"], "env": "prod"},
-                             "transitive_tag_keys": ["team"]}}
+    claim = {
+        ot.TAGS_CLAIM: {
+            "principal_tags": {"team": ["web"], "env": "prod"},
+            "transitive_tag_keys": ["team"],
+        }
+    }
     assert ot.session_tags(claim) == ((("team", "web"), ("env", "prod")), ("team",))
     assert ot.session_tags({}) == ((), ())
 
 
-@pytest.mark.parametrize("claim", [
-    "team=web",
-    {"principal_tags": {"team": ["web", "ops"]}},
-    {"principal_tags": {"team": 1}},
-    {"principal_tags": {"aws:team": ["web"]}},
-    {"principal_tags": {"Team": ["a"], "team": ["b"]}},
-    {"principal_tags": {"t" * 129: ["a"]}},
-    {"principal_tags": {"team": ["v" * 257]}},
-    {"principal_tags": {f"k{i}": ["v"] for i in range(51)}},
-    {"principal_tags": {"team": ["web"]}, "transitive_tag_keys": ["env"]},
-])
+@pytest.mark.parametrize(
+    "claim",
+    [
+        "team=web",
+        {"principal_tags": {"team": ["web", "ops"]}},
+        {"principal_tags": {"team": 1}},
+        {"principal_tags": {"aws:team": ["web"]}},
+        {"principal_tags": {"Team": ["a"], "team": ["b"]}},
+        {"principal_tags": {"t" * 129: ["a"]}},
+        {"principal_tags": {"team": ["v" * 257]}},
+        {"principal_tags": {f"k{i}": ["v"] for i in range(51)}},
+        {"principal_tags": {"team": ["web"]}, "transitive_tag_keys": ["env"]},
+    ],
+)
 def test_bad_session_tags_are_refused(claim: Any) -> None:
     with pytest.raises(AwsError) as exc:
         ot.session_tags({ot.TAGS_CLAIM: claim})
@@ -120,8 +135,9 @@ def test_bad_session_tags_are_refused(claim: Any) -> None:
 
 
 def test_source_identity_follows_assume_roles_rules() -> None:
-    assert ot.source_identity({ot.SOURCE_IDENTITY_CLAIM: "alice@example.com"}) == \
-        "alice@example.com"
+    assert (
+        ot.source_identity({ot.SOURCE_IDENTITY_CLAIM: "alice@example.com"}) == "alice@example.com"
+    )
     assert ot.source_identity({}) is None
     for bad in ("a", "x" * 65, "aws:alice", "has space", 7):
         with pytest.raises(AwsError):
@@ -136,9 +152,11 @@ def test_signatures_verify_with_the_issuers_keys(issuer: OidcIssuer) -> None:
     for key in ("rsa", "ec"):
         token = ot.parse(issuer.token(sub=f"s-{key}", key=key))
         assert ot.verify_signature(token, source.keys_for(token))["sub"] == f"s-{key}"
-    for forged in (tamper(issuer.token(), sub="admin"),
-                   issuer.token(signer=new_rsa_key(), kid="rsa"),
-                   issuer.token(signer=new_ec_key(), kid="ec")):
+    for forged in (
+        tamper(issuer.token(), sub="admin"),
+        issuer.token(signer=new_rsa_key(), kid="rsa"),
+        issuer.token(signer=new_ec_key(), kid="ec"),
+    ):
         token = ot.parse(forged)
         with pytest.raises(AwsError) as exc:
             ot.verify_signature(token, source.keys_for(token))
@@ -223,8 +241,13 @@ def test_plain_http_only_to_this_machine() -> None:
     assert ot.fetch_allowed("https://idp.example.com/keys")
     assert ot.fetch_allowed("http://127.0.0.1:9/keys")
     assert ot.fetch_allowed("http://localhost/keys")
-    for url in ("http://idp.example.com/keys", "ftp://idp.example.com/keys", "file:///etc/passwd",
-                "https:///nohost", "keys"):
+    for url in (
+        "http://idp.example.com/keys",
+        "ftp://idp.example.com/keys",
+        "file:///etc/passwd",
+        "https:///nohost",
+        "keys",
+    ):
         assert not ot.fetch_allowed(url)
         with pytest.raises(ot.FetchError):
             ot.http_fetch(url)
@@ -270,8 +293,9 @@ def odd_server() -> Iterator[tuple[str, dict[str, Any]]]:
 
 
 @pytest.mark.parametrize("mode", ["redirect", "hang", "flood", "trickle"])
-def test_the_fetch_refuses_redirects_and_is_bounded(odd_server: tuple[str, dict[str, Any]],
-                                                    mode: str) -> None:
+def test_the_fetch_refuses_redirects_and_is_bounded(
+    odd_server: tuple[str, dict[str, Any]], mode: str
+) -> None:
     url, behaviour = odd_server
     behaviour["mode"] = mode
     started = time.monotonic()

@@ -16,15 +16,24 @@ NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 
 def _session() -> session_tokens.Session:
     facts = SessionFacts(
-        issued_at=NOW, expires_at=NOW + timedelta(hours=1), role_id="AROAEXAMPLE",
-        role_arn="arn:aws:iam::123456789012:role/r", session_name="s", mfa_at=NOW,
-        source_identity="alice", tags=(("team", "blue"),), transitive_tag_keys=("team",),
+        issued_at=NOW,
+        expires_at=NOW + timedelta(hours=1),
+        role_id="AROAEXAMPLE",
+        role_arn="arn:aws:iam::123456789012:role/r",
+        session_name="s",
+        mfa_at=NOW,
+        source_identity="alice",
+        tags=(("team", "blue"),),
+        transitive_tag_keys=("team",),
         policies=('{"Version":"2012-10-17","Statement":[]}',),
     )
     principal = Principal(
-        kind=PrincipalKind.ASSUMED_ROLE, account_id="123456789012",
-        arn="arn:aws:sts::123456789012:assumed-role/r/s", user_id="AROAEXAMPLE:s",
-        access_key_id="ASIAEXAMPLE", session=facts,
+        kind=PrincipalKind.ASSUMED_ROLE,
+        account_id="123456789012",
+        arn="arn:aws:sts::123456789012:assumed-role/r/s",
+        user_id="AROAEXAMPLE:s",
+        access_key_id="ASIAEXAMPLE",
+        session=facts,
     )
     return session_tokens.Session("ASIAEXAMPLE", "secret", principal)
 

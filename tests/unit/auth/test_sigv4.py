@@ -86,8 +86,13 @@ def accept(req: HttpRequest, context: dict[str, Any]) -> SigV4Claim | None:
     return claim if sigv4.verify(claim, context["credentials"]["secret_access_key"]) else None
 
 
-def header_request(headers: list[tuple[str, str]], query: str = "", body: bytes = b"",
-                   method: str = "GET", path: str = "/") -> HttpRequest:
+def header_request(
+    headers: list[tuple[str, str]],
+    query: str = "",
+    body: bytes = b"",
+    method: str = "GET",
+    path: str = "/",
+) -> HttpRequest:
     return HttpRequest(method, path, query, tuple(headers), body)
 
 
@@ -121,7 +126,10 @@ def test_vector_canonical_request_and_signature(case: str, form: str) -> None:
     assert string_to_sign == (folder / f"{form}-string-to-sign.txt").read_text("utf-8")
     assert claim.signature == (folder / f"{form}-signature.txt").read_text().strip()
     assert (claim.access_key_id, claim.region, claim.service) == (
-        context["credentials"]["access_key_id"], context["region"], context["service"])
+        context["credentials"]["access_key_id"],
+        context["region"],
+        context["service"],
+    )
     assert claim.request_time == now_of(context)
     assert claim.presigned is (form == "query")
     assert claim.expires_seconds == (context["expiration_in_seconds"] if form == "query" else None)
@@ -147,7 +155,7 @@ def variants(ch: str) -> Iterator[str]:
 def mutate_each(text: str, start: int = 0, end: int | None = None) -> Iterator[str]:
     for i in range(start, len(text) if end is None else end):
         for other in variants(text[i]):
-            yield text[:i] + other + text[i + 1:]
+            yield text[:i] + other + text[i + 1 :]
 
 
 def with_header(req: HttpRequest, index: int, value: str) -> HttpRequest:
@@ -160,8 +168,9 @@ def header_index(req: HttpRequest, name: str) -> int:
     return next(i for i, (n, _) in enumerate(req.headers) if n.lower() == name)
 
 
-def tampered(req: HttpRequest, claim: SigV4Claim,
-             unsigned_token: bool = False) -> Iterator[tuple[str, HttpRequest]]:
+def tampered(
+    req: HttpRequest, claim: SigV4Claim, unsigned_token: bool = False
+) -> Iterator[tuple[str, HttpRequest]]:
     """Every single-character change of the signed headers, the query (the signature and
     date of a presigned request), the Authorization header but its key id, and the body."""
     signed = {name.lower() for name in claim.signed_headers}
@@ -178,7 +187,10 @@ def tampered(req: HttpRequest, claim: SigV4Claim,
     for i in range(len(query)):
         if i not in skipped:
             for other in variants(query[i]):
-                yield "query", dataclasses.replace(req, raw_query=query[:i] + other + query[i + 1:])
+                yield (
+                    "query",
+                    dataclasses.replace(req, raw_query=query[:i] + other + query[i + 1 :]),
+                )
     if not claim.presigned:
         i = header_index(req, "authorization")
         auth = req.headers[i][1]
@@ -197,10 +209,9 @@ def signature_changes(req: HttpRequest, claim: SigV4Claim) -> Iterator[HttpReque
     """The signature, each hex digit replaced by another (still well-formed)."""
     for i, digit in enumerate(claim.signature):
         other = "0123456789abcdef"[(int(digit, 16) + 1) % 16]
-        forged = claim.signature[:i] + other + claim.signature[i + 1:]
+        forged = claim.signature[:i] + other + claim.signature[i + 1 :]
         if claim.presigned:
-            yield dataclasses.replace(
-                req, raw_query=req.raw_query.replace(claim.signature, forged))
+            yield dataclasses.replace(req, raw_query=req.raw_query.replace(claim.signature, forged))
         else:
             index = header_index(req, "authorization")
             yield with_header(req, index, req.headers[index][1].replace(claim.signature, forged))
@@ -211,7 +222,7 @@ def date_changes(req: HttpRequest, claim: SigV4Claim) -> Iterator[HttpRequest]:
     stamp = claim.string_to_sign.split("\n")[1]
     for i, ch in enumerate(stamp):
         if ch.isdigit():
-            moved = stamp[:i] + str((int(ch) + 1) % 10) + stamp[i + 1:]
+            moved = stamp[:i] + str((int(ch) + 1) % 10) + stamp[i + 1 :]
             if claim.presigned:
                 yield dataclasses.replace(req, raw_query=req.raw_query.replace(stamp, moved))
             else:
@@ -232,7 +243,8 @@ def test_vector_tampering_is_refused(case: str, form: str) -> None:
         # Only another spelling of the same query may pass ('%2f' for '%2F'): it decodes
         # to the same bytes, so it is the very request that was signed.
         if passed is not None and not (
-                what == "query" and passed.canonical_request == claim.canonical_request):
+            what == "query" and passed.canonical_request == claim.canonical_request
+        ):
             accepted.append((what, changed))
     for changed in [*signature_changes(request, claim), *date_changes(request, claim)]:
         if accept(changed, context) is not None:
@@ -278,13 +290,17 @@ def test_time_window_boundaries(form: str) -> None:
 
     late = aws_error(lambda: sigv4.check_time(claim, SIGNED_AT + timedelta(minutes=15, seconds=1)))
     assert (late.code, late.status) == ("SignatureDoesNotMatch", 403)
-    assert late.message == ("Signature expired: 20150830T123600Z is now earlier than "
-                            "20150830T123601Z (20150830T125101Z - 15 min.)")
+    assert late.message == (
+        "Signature expired: 20150830T123600Z is now earlier than "
+        "20150830T123601Z (20150830T125101Z - 15 min.)"
+    )
 
     early = aws_error(lambda: sigv4.check_time(claim, SIGNED_AT - timedelta(minutes=15, seconds=1)))
     assert (early.code, early.status) == ("SignatureDoesNotMatch", 403)
-    assert early.message == ("Signature not yet current: 20150830T123600Z is still later than "
-                             "20150830T123559Z (20150830T122059Z + 15 min.)")
+    assert early.message == (
+        "Signature not yet current: 20150830T123600Z is still later than "
+        "20150830T123559Z (20150830T122059Z + 15 min.)"
+    )
 
 
 @pytest.mark.conformance
@@ -292,8 +308,10 @@ def test_time_window_formats_now_in_utc() -> None:
     claim = vector_claim()
     paris = timezone(timedelta(hours=2))
     error = aws_error(lambda: sigv4.check_time(claim, datetime(2015, 8, 30, 15, 0, tzinfo=paris)))
-    assert error.message == ("Signature expired: 20150830T123600Z is now earlier than "
-                             "20150830T124500Z (20150830T130000Z - 15 min.)")
+    assert error.message == (
+        "Signature expired: 20150830T123600Z is now earlier than "
+        "20150830T124500Z (20150830T130000Z - 15 min.)"
+    )
     with pytest.raises(ValueError):
         sigv4.check_time(claim, datetime(2015, 8, 30, 12, 36))
 
@@ -312,11 +330,13 @@ def test_presigned_uses_the_window_not_x_amz_expires_by_default() -> None:
 def test_presigned_honouring_x_amz_expires() -> None:
     claim = vector_claim("query")
     sigv4.check_time(claim, SIGNED_AT + timedelta(seconds=3600), honour_expires=True)
-    error = aws_error(lambda: sigv4.check_time(
-        claim, SIGNED_AT + timedelta(seconds=3601), honour_expires=True))
+    error = aws_error(
+        lambda: sigv4.check_time(claim, SIGNED_AT + timedelta(seconds=3601), honour_expires=True)
+    )
     assert (error.code, error.message, error.status) == ("AccessDenied", "Request has expired", 403)
-    future = aws_error(lambda: sigv4.check_time(
-        claim, SIGNED_AT - timedelta(minutes=16), honour_expires=True))
+    future = aws_error(
+        lambda: sigv4.check_time(claim, SIGNED_AT - timedelta(minutes=16), honour_expires=True)
+    )
     assert future.message.startswith("Signature not yet current: ")
 
 
@@ -326,8 +346,10 @@ def test_presigned_honouring_x_amz_expires() -> None:
 HOST = ("Host", "example.amazonaws.com")
 DATE = ("X-Amz-Date", "20150830T123600Z")
 SCOPE = f"{AKID}/20150830/us-east-1/service/aws4_request"
-GOOD_AUTH = (f"AWS4-HMAC-SHA256 Credential={SCOPE}, SignedHeaders=host;x-amz-date, "
-             "Signature=5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31")
+GOOD_AUTH = (
+    f"AWS4-HMAC-SHA256 Credential={SCOPE}, SignedHeaders=host;x-amz-date, "
+    "Signature=5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31"
+)
 
 
 def auth_error(authorization: str | None, *extra: tuple[str, str], query: str = "") -> AwsError:
@@ -350,7 +372,8 @@ def test_authorization_header_missing_everything() -> None:
         "Authorization header requires 'Signature' parameter. "
         "Authorization header requires 'SignedHeaders' parameter. "
         "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. "
-        "Authorization=AWS4-HMAC-SHA256")
+        "Authorization=AWS4-HMAC-SHA256"
+    )
 
 
 @pytest.mark.parametrize("drop", ["Credential", "Signature", "SignedHeaders"])
@@ -359,20 +382,25 @@ def test_authorization_header_missing_one_parameter(drop: str) -> None:
     authorization = "AWS4-HMAC-SHA256 " + ", ".join(parts)
     error = auth_error(authorization, DATE)
     assert error.code == "IncompleteSignature"
-    assert error.message == (f"Authorization header requires '{drop}' parameter. "
-                             f"Authorization={authorization}")
+    assert error.message == (
+        f"Authorization header requires '{drop}' parameter. Authorization={authorization}"
+    )
     empty = GOOD_AUTH.replace(f"{drop}=", f"{drop}=, Ignored=")
     assert auth_error(empty, DATE).message.startswith(f"Authorization header requires '{drop}'")
 
 
 def test_authorization_header_without_a_date() -> None:
     error = auth_error(GOOD_AUTH)
-    assert error.message == ("Authorization header requires existence of either a 'X-Amz-Date' "
-                             f"or a 'Date' header. Authorization={GOOD_AUTH}")
+    assert error.message == (
+        "Authorization header requires existence of either a 'X-Amz-Date' "
+        f"or a 'Date' header. Authorization={GOOD_AUTH}"
+    )
 
 
-@pytest.mark.parametrize("authorization", ["Bearer eyJhbGciOi.eyJzdWIi.sig==",
-                                           "AWS AKIAIOSFODNN7EXAMPLE:frJIUN8DYpKDtOLCwo=="])
+@pytest.mark.parametrize(
+    "authorization",
+    ["Bearer eyJhbGciOi.eyJzdWIi.sig==", "AWS AKIAIOSFODNN7EXAMPLE:frJIUN8DYpKDtOLCwo=="],
+)
 def test_other_schemes_are_incomplete_signatures(authorization: str) -> None:
     error = auth_error(authorization, DATE)
     assert error.code == "IncompleteSignature"
@@ -384,42 +412,59 @@ def test_parameter_without_equal_sign() -> None:
     authorization = GOOD_AUTH.replace("Credential=", "Credential= ")
     error = auth_error(authorization, DATE)
     assert error.code == "IncompleteSignature"
-    assert error.message == (f"'{SCOPE}' not a valid key=value pair (missing equal-sign) "
-                             f"in Authorization header: '{authorization}'.")
+    assert error.message == (
+        f"'{SCOPE}' not a valid key=value pair (missing equal-sign) "
+        f"in Authorization header: '{authorization}'."
+    )
 
 
 def test_unsupported_algorithm() -> None:
     error = auth_error(GOOD_AUTH.replace("SHA256", "SHA512", 1), DATE)
     assert (error.code, error.status) == ("IncompleteSignature", 400)
-    assert error.message == ("Unsupported AWS 'algorithm': 'AWS4-HMAC-SHA512' "
-                             "(only AWS4-HMAC-SHA256 for now). ")
+    assert error.message == (
+        "Unsupported AWS 'algorithm': 'AWS4-HMAC-SHA512' (only AWS4-HMAC-SHA256 for now). "
+    )
 
 
 def test_credential_with_four_parts() -> None:
     error = auth_error(GOOD_AUTH.replace("/aws4_request", ""), DATE)
     assert error.code == "IncompleteSignature"
-    assert error.message == ("Credential must have exactly 5 slash-delimited elements, "
-                             "e.g. keyid/date/region/service/term, "
-                             f"got '{AKID}/20150830/us-east-1/service'")
+    assert error.message == (
+        "Credential must have exactly 5 slash-delimited elements, "
+        "e.g. keyid/date/region/service/term, "
+        f"got '{AKID}/20150830/us-east-1/service'"
+    )
 
 
 def test_credential_terminator_and_date() -> None:
-    error = auth_error(GOOD_AUTH.replace("20150830/", "20150831/").replace("aws4_request", "e"),
-                       DATE)
+    error = auth_error(
+        GOOD_AUTH.replace("20150830/", "20150831/").replace("aws4_request", "e"), DATE
+    )
     assert (error.code, error.status) == ("SignatureDoesNotMatch", 403)
     assert error.message == (
         "Credential should be scoped with a valid terminator: 'aws4_request', not 'e'. "
         "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date "
-        "from HTTP: '20150831' != '20150830', from '20150830T123600Z'.")
+        "from HTTP: '20150831' != '20150830', from '20150830T123600Z'."
+    )
 
 
-@pytest.mark.parametrize("stamp", ["2015-08-30T12:36:00Z", "20150830T123600", "20151330T123600Z",
-                                   "20150830T12360Z", "２0150830T123600Z"])
+@pytest.mark.parametrize(
+    "stamp",
+    [
+        "2015-08-30T12:36:00Z",
+        "20150830T123600",
+        "20151330T123600Z",
+        "20150830T12360Z",
+        "２0150830T123600Z",
+    ],
+)
 def test_malformed_x_amz_date(stamp: str) -> None:
     error = auth_error(GOOD_AUTH, ("X-Amz-Date", stamp))
     assert (error.code, error.status) == ("IncompleteSignature", 400)
-    assert error.message == (f"Date must be in ISO-8601 'basic format'. Got '{stamp}'. "
-                             "See http://en.wikipedia.org/wiki/ISO_8601")
+    assert error.message == (
+        f"Date must be in ISO-8601 'basic format'. Got '{stamp}'. "
+        "See http://en.wikipedia.org/wiki/ISO_8601"
+    )
 
 
 def test_host_must_be_signed() -> None:
@@ -433,8 +478,9 @@ def test_host_must_be_signed() -> None:
 def test_header_and_query_authentication_together() -> None:
     error = auth_error(GOOD_AUTH, DATE, query="X-Amz-Algorithm=AWS4-HMAC-SHA256")
     assert (error.code, error.status) == ("SignatureDoesNotMatch", 403)
-    assert error.message == ("Found both 'X-Amz-Algorithm' as a query-string param and "
-                             "'Authorization' as HTTP header.")
+    assert error.message == (
+        "Found both 'X-Amz-Algorithm' as a query-string param and 'Authorization' as HTTP header."
+    )
 
 
 def test_query_missing_everything() -> None:
@@ -446,15 +492,20 @@ def test_query_missing_everything() -> None:
         "AWS query-string parameters must include 'X-Amz-Signature'. "
         "AWS query-string parameters must include 'X-Amz-SignedHeaders'. "
         "AWS query-string parameters must include 'X-Amz-Date'. "
-        "Re-examine the query-string parameters.")
+        "Re-examine the query-string parameters."
+    )
 
 
 def test_query_missing_the_signature() -> None:
-    query = (f"X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential={quote(SCOPE, safe='')}"
-             "&X-Amz-Date=20150830T123600Z&X-Amz-SignedHeaders=host")
+    query = (
+        f"X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential={quote(SCOPE, safe='')}"
+        "&X-Amz-Date=20150830T123600Z&X-Amz-SignedHeaders=host"
+    )
     error = aws_error(lambda: sigv4.parse(header_request([HOST], query)))
-    assert error.message == ("AWS query-string parameters must include 'X-Amz-Signature'. "
-                             "Re-examine the query-string parameters.")
+    assert error.message == (
+        "AWS query-string parameters must include 'X-Amz-Signature'. "
+        "Re-examine the query-string parameters."
+    )
 
 
 @pytest.mark.conformance
@@ -464,15 +515,18 @@ def test_check_scope() -> None:
     sigv4.check_scope(claim, "service", "us-east-1")
     error = aws_error(lambda: sigv4.check_scope(claim, "sts", "eu-west-1"))
     assert (error.code, error.status) == ("SignatureDoesNotMatch", 403)
-    assert error.message == ("Credential should be scoped to a valid region, not 'us-east-1'. "
-                             "Credential should be scoped to correct service: 'sts'. ")
+    assert error.message == (
+        "Credential should be scoped to a valid region, not 'us-east-1'. "
+        "Credential should be scoped to correct service: 'sts'. "
+    )
 
 
 @pytest.mark.conformance
 def test_a_signed_header_that_is_absent_never_verifies() -> None:
     request, _context, _ = load_case("get-header-key-duplicate", "header")
-    stripped = dataclasses.replace(request, headers=tuple(
-        (n, v) for n, v in request.headers if n.lower() != "my-header1"))
+    stripped = dataclasses.replace(
+        request, headers=tuple((n, v) for n, v in request.headers if n.lower() != "my-header1")
+    )
     claim = sigv4.parse(stripped)
     assert claim.absent_signed_headers == ("my-header1",)
     assert not sigv4.verify(claim, SECRET)
@@ -481,8 +535,9 @@ def test_a_signed_header_that_is_absent_never_verifies() -> None:
     forged = botocore_sign(AWSRequest("GET", ENDPOINT + "/", headers={"X-Empty": ""}))
     claim = sigv4.parse(forged)
     assert sigv4.verify(claim, SECRET)
-    absent = dataclasses.replace(forged, headers=tuple(
-        (n, v) for n, v in forged.headers if n != "X-Empty"))
+    absent = dataclasses.replace(
+        forged, headers=tuple((n, v) for n, v in forged.headers if n != "X-Empty")
+    )
     assert not sigv4.verify(sigv4.parse(absent), SECRET)
 
 
@@ -497,19 +552,31 @@ def test_payload_hash_must_match_the_body() -> None:
 
 
 def test_unsigned_payload_is_accepted_only_without_a_body() -> None:
-    empty = botocore_sign(AWSRequest("GET", ENDPOINT + "/", headers={
-        "X-Amz-Content-SHA256": "UNSIGNED-PAYLOAD"}))
+    empty = botocore_sign(
+        AWSRequest("GET", ENDPOINT + "/", headers={"X-Amz-Content-SHA256": "UNSIGNED-PAYLOAD"})
+    )
     claim = sigv4.parse(empty)
     assert claim.canonical_request.endswith("\nUNSIGNED-PAYLOAD")
     assert sigv4.verify(claim, SECRET)
-    with_body = botocore_sign(AWSRequest("POST", ENDPOINT + "/", data=b"Action=CreateUser",
-                                         headers={"X-Amz-Content-SHA256": "UNSIGNED-PAYLOAD"}))
+    with_body = botocore_sign(
+        AWSRequest(
+            "POST",
+            ENDPOINT + "/",
+            data=b"Action=CreateUser",
+            headers={"X-Amz-Content-SHA256": "UNSIGNED-PAYLOAD"},
+        )
+    )
     assert not sigv4.verify(sigv4.parse(with_body), SECRET)
 
 
 def test_date_header_instead_of_x_amz_date() -> None:
-    request = botocore_sign(AWSRequest("GET", ENDPOINT + "/?Action=ListUsers", headers={
-        "Date": "Sun, 30 Aug 2015 12:36:00 GMT"}))
+    request = botocore_sign(
+        AWSRequest(
+            "GET",
+            ENDPOINT + "/?Action=ListUsers",
+            headers={"Date": "Sun, 30 Aug 2015 12:36:00 GMT"},
+        )
+    )
     assert not any(name.lower() == "x-amz-date" for name, _ in request.headers)
     claim = sigv4.parse(request)
     assert claim.string_to_sign.split("\n")[1] == claim.request_time.strftime("%Y%m%dT%H%M%SZ")
@@ -521,8 +588,9 @@ def test_date_header_instead_of_x_amz_date() -> None:
 @pytest.mark.conformance
 def test_malformed_x_amz_expires_is_ignored_like_sts_does() -> None:
     request, _context, _ = load_case("get-vanilla", "query")
-    changed = dataclasses.replace(request, raw_query=request.raw_query.replace(
-        "X-Amz-Expires=3600", "X-Amz-Expires=soon"))
+    changed = dataclasses.replace(
+        request, raw_query=request.raw_query.replace("X-Amz-Expires=3600", "X-Amz-Expires=soon")
+    )
     claim = sigv4.parse(changed)
     assert claim.expires_seconds is None
     assert not sigv4.verify(claim, SECRET)  # it is still signed
@@ -537,16 +605,18 @@ def test_signing_key_derivation_and_cache() -> None:
     assert sigv4.verify(claim, SECRET) and sigv4.verify(claim, SECRET)  # cold, then cached
     assert not sigv4.verify(claim, SECRET[:-1])
     assert not sigv4.verify(claim, SECRET + "X")
-    assert sigv4.expected_signature(
-        claim, sigv4.derive_signing_key(SECRET, "20150830", "us-east-1", "service")
-    ) == claim.signature
+    assert (
+        sigv4.expected_signature(
+            claim, sigv4.derive_signing_key(SECRET, "20150830", "us-east-1", "service")
+        )
+        == claim.signature
+    )
 
 
 # --- requests signed by botocore -----------------------------------------------------------
 
 
-def to_http_request(prepared: AWSPreparedRequest,
-                    signed: AWSRequest | None = None) -> HttpRequest:
+def to_http_request(prepared: AWSPreparedRequest, signed: AWSRequest | None = None) -> HttpRequest:
     """What the server receives for a botocore prepared request (http.client adds Host).
 
     ``signed``: take the headers from the signed AWSRequest instead, repeated names
@@ -561,8 +631,14 @@ def to_http_request(prepared: AWSPreparedRequest,
     return HttpRequest(prepared.method, parts.path, parts.query, tuple(headers), bytes(body))
 
 
-def botocore_sign(request: AWSRequest, *, token: str | None = None, service: str = "service",
-                  presign: bool = False, secret: str = SECRET) -> HttpRequest:
+def botocore_sign(
+    request: AWSRequest,
+    *,
+    token: str | None = None,
+    service: str = "service",
+    presign: bool = False,
+    secret: str = SECRET,
+) -> HttpRequest:
     credentials = Credentials(AKID, secret, token)
     if presign:
         SigV4QueryAuth(credentials, service, "us-east-1", expires=900).add_auth(request)
@@ -572,8 +648,12 @@ def botocore_sign(request: AWSRequest, *, token: str | None = None, service: str
 
 
 def form_request() -> AWSRequest:
-    return AWSRequest("POST", ENDPOINT + "/", data=b"Action=ListUsers&Version=2010-05-08",
-                      headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
+    return AWSRequest(
+        "POST",
+        ENDPOINT + "/",
+        data=b"Action=ListUsers&Version=2010-05-08",
+        headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"},
+    )
 
 
 @pytest.mark.parametrize("token", [None, "FwoGZXIvYXdzEJr//////////wEaDH+token/with=chars"])
@@ -591,9 +671,13 @@ def test_botocore_header_signed(token: str | None) -> None:
 @pytest.mark.parametrize("token", [None, "FwoGZXIvYXdzEJr//////////wEaDH+token/with=chars"])
 def test_botocore_presigned(token: str | None) -> None:
     request = botocore_sign(
-        AWSRequest("GET", ENDPOINT + "/", params={"Action": "GetCallerIdentity",
-                                                   "Version": "2011-06-15"}),
-        token=token, service="sts", presign=True)
+        AWSRequest(
+            "GET", ENDPOINT + "/", params={"Action": "GetCallerIdentity", "Version": "2011-06-15"}
+        ),
+        token=token,
+        service="sts",
+        presign=True,
+    )
     claim = sigv4.parse(request)
     sigv4.check_time(claim, datetime.now(UTC))
     assert claim.presigned and claim.expires_seconds == 900
@@ -603,8 +687,12 @@ def test_botocore_presigned(token: str | None) -> None:
 
 
 def boto3_session(token: str | None = None) -> boto3.session.Session:
-    return boto3.session.Session(aws_access_key_id=AKID, aws_secret_access_key=SECRET,
-                                 aws_session_token=token, region_name="us-east-1")
+    return boto3.session.Session(
+        aws_access_key_id=AKID,
+        aws_secret_access_key=SECRET,
+        aws_session_token=token,
+        region_name="us-east-1",
+    )
 
 
 class _Captured(Exception):
@@ -631,8 +719,11 @@ def test_boto3_client_request_verifies(token: str | None) -> None:
 
 def test_boto3_presigned_url_verifies() -> None:
     token = "IQoJb3JpZ2luX2VjEK7//////////wEaCXVzLWVhc3QtMSJH"
-    url = boto3_session(token).client("sts", endpoint_url=ENDPOINT).generate_presigned_url(
-        "get_caller_identity", ExpiresIn=60, HttpMethod="GET")  # as `aws eks get-token` does
+    url = (
+        boto3_session(token)
+        .client("sts", endpoint_url=ENDPOINT)
+        .generate_presigned_url("get_caller_identity", ExpiresIn=60, HttpMethod="GET")
+    )  # as `aws eks get-token` does
     parts = urlsplit(url)
     claim = sigv4.parse(HttpRequest("GET", parts.path, parts.query, (("Host", parts.netloc),), b""))
     sigv4.check_time(claim, datetime.now(UTC))
@@ -647,28 +738,39 @@ def test_boto3_presigned_url_verifies() -> None:
 segments = st.one_of(st.sampled_from(["", ".", "..", "a b", "%41", "+"]), st.text(max_size=6))
 param_texts = st.text(max_size=8)
 header_names = st.from_regex(r"x-t[a-z0-9-]{0,8}", fullmatch=True)
-header_values = st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E) | st.just("\t"),
-                        max_size=16)
+header_values = st.text(
+    st.characters(min_codepoint=0x20, max_codepoint=0x7E) | st.just("\t"), max_size=16
+)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(method=st.sampled_from(["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"]),
-       path=st.lists(segments, max_size=5),
-       params=st.lists(st.tuples(param_texts.filter(bool), st.none() | param_texts), max_size=5),
-       headers=st.lists(st.tuples(header_names, header_values), max_size=4),
-       body=st.binary(max_size=48),
-       token=st.none() | st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7E),
-                                 min_size=1, max_size=40),
-       presign=st.booleans())
+@given(
+    method=st.sampled_from(["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"]),
+    path=st.lists(segments, max_size=5),
+    params=st.lists(st.tuples(param_texts.filter(bool), st.none() | param_texts), max_size=5),
+    headers=st.lists(st.tuples(header_names, header_values), max_size=4),
+    body=st.binary(max_size=48),
+    token=st.none()
+    | st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=1, max_size=40),
+    presign=st.booleans(),
+)
 def test_property_botocore_signed_requests_verify(
-    method: str, path: list[str], params: list[tuple[str, str | None]],
-    headers: list[tuple[str, str]], body: bytes, token: str | None, presign: bool,
+    method: str,
+    path: list[str],
+    params: list[tuple[str, str | None]],
+    headers: list[tuple[str, str]],
+    body: bytes,
+    token: str | None,
+    presign: bool,
 ) -> None:
     url_path = "/" + "/".join(quote(segment, safe="") for segment in path)
-    query = "&".join(quote(k, safe="-_.~") if v is None else
-                     f"{quote(k, safe='-_.~')}={quote(v, safe='-_.~')}" for k, v in params)
-    request = AWSRequest(method, ENDPOINT + url_path + ("?" + query if query else ""),
-                         data=b"" if presign else body)
+    query = "&".join(
+        quote(k, safe="-_.~") if v is None else f"{quote(k, safe='-_.~')}={quote(v, safe='-_.~')}"
+        for k, v in params
+    )
+    request = AWSRequest(
+        method, ENDPOINT + url_path + ("?" + query if query else ""), data=b"" if presign else body
+    )
     for name, value in headers:
         request.headers[name] = value  # appends: repeated names are kept
     http_request = botocore_sign(request, token=token, presign=presign)
@@ -680,28 +782,63 @@ def test_property_botocore_signed_requests_verify(
     assert sigv4.verify(claim, SECRET)
     for i, digit in enumerate(claim.signature):
         for other in {"0123456789abcdef"[(int(digit, 16) + 1) % 16], digit.upper()} - {digit}:
-            forged = claim.signature[:i] + other + claim.signature[i + 1:]
+            forged = claim.signature[:i] + other + claim.signature[i + 1 :]
             assert not sigv4.verify(dataclasses.replace(claim, signature=forged), SECRET)
 
 
 # --- property: bad input gets an AWS error, never a crash ----------------------------
 
-FRAGMENTS = ["AWS4-HMAC-SHA256", " ", ",", "=", "/", ";", "&", "%", "%2F", "%E1%88", "..",
-             "Credential=", "SignedHeaders=", "Signature=", "host", "x-amz-date", "aws4_request",
-             "20150830", "T", "Z", "X-Amz-Algorithm=", "X-Amz-Expires=", "UNSIGNED-PAYLOAD",
-             "X-Amz-Security-Token=", "X-Amz-Content-Sha256=", "99999999", "\t", "\x85", "\xa0"]
+FRAGMENTS = [
+    "AWS4-HMAC-SHA256",
+    " ",
+    ",",
+    "=",
+    "/",
+    ";",
+    "&",
+    "%",
+    "%2F",
+    "%E1%88",
+    "..",
+    "Credential=",
+    "SignedHeaders=",
+    "Signature=",
+    "host",
+    "x-amz-date",
+    "aws4_request",
+    "20150830",
+    "T",
+    "Z",
+    "X-Amz-Algorithm=",
+    "X-Amz-Expires=",
+    "UNSIGNED-PAYLOAD",
+    "X-Amz-Security-Token=",
+    "X-Amz-Content-Sha256=",
+    "99999999",
+    "\t",
+    "\x85",
+    "\xa0",
+]
 insertions = st.sampled_from(FRAGMENTS) | st.text(
-    st.characters(max_codepoint=0xFF, blacklist_characters="\r\n"), min_size=1, max_size=3)
-edits = st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 10_000),
-                           st.sampled_from(["replace", "insert", "delete"]), insertions),
-                 min_size=1, max_size=4)
+    st.characters(max_codepoint=0xFF, blacklist_characters="\r\n"), min_size=1, max_size=3
+)
+edits = st.lists(
+    st.tuples(
+        st.integers(0, 10_000),
+        st.integers(0, 10_000),
+        st.sampled_from(["replace", "insert", "delete"]),
+        insertions,
+    ),
+    min_size=1,
+    max_size=4,
+)
 
 
 def edit_text(text: str, where: int, op: str, chunk: str) -> str:
     i = where % (len(text) + 1)
     if op == "delete":
-        return text[:i] + text[i + len(chunk):]
-    return text[:i] + chunk + text[i + (len(chunk) if op == "replace" else 0):]
+        return text[:i] + text[i + len(chunk) :]
+    return text[:i] + chunk + text[i + (len(chunk) if op == "replace" else 0) :]
 
 
 def edit_request(req: HttpRequest, field: int, where: int, op: str, chunk: str) -> HttpRequest:
@@ -721,10 +858,19 @@ def edit_request(req: HttpRequest, field: int, where: int, op: str, chunk: str) 
 
 @pytest.mark.conformance
 @settings(max_examples=300, deadline=None)
-@given(case=st.sampled_from(CASES or ["-"]), form=st.sampled_from(FORMS), changes=edits,
-       now=st.datetimes(timezones=st.just(UTC)), honour=st.booleans())
+@given(
+    case=st.sampled_from(CASES or ["-"]),
+    form=st.sampled_from(FORMS),
+    changes=edits,
+    now=st.datetimes(timezones=st.just(UTC)),
+    honour=st.booleans(),
+)
 def test_property_edited_requests_get_an_aws_error_never_a_crash(
-    case: str, form: str, changes: list[tuple[int, int, str, str]], now: datetime, honour: bool,
+    case: str,
+    form: str,
+    changes: list[tuple[int, int, str, str]],
+    now: datetime,
+    honour: bool,
 ) -> None:
     request, _context, _ = load_case(case, form)
     for field, where, op, chunk in changes:

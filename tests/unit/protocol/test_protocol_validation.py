@@ -222,7 +222,11 @@ def test_sensitive_values_are_never_echoed() -> None:
     op = get_service("iam").model.operation_model("ChangePassword")
     secret = "s3cr3t-" + "x" * 130
     try:
-        validate({"OldPassword": secret, "NewPassword": "fine-Passw0rd!"}, op.input_shape, "ValidationError")
+        validate(
+            {"OldPassword": secret, "NewPassword": "fine-Passw0rd!"},
+            op.input_shape,
+            "ValidationError",
+        )
     except AwsError as err:
         assert secret not in err.message
         assert err.message == (

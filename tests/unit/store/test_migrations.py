@@ -35,7 +35,9 @@ def _store_at(tmp_path: Path, version: int) -> Store:
         else:
             migrations.LEGACY.create_all(conn)
         conn.execute(
-            schema.meta.update().where(schema.meta.c.key == "schema_version").values(value=str(version))
+            schema.meta.update()
+            .where(schema.meta.c.key == "schema_version")
+            .values(value=str(version))
         )
     return store
 
@@ -94,8 +96,23 @@ def _legacy_rows(count: int) -> list[dict[str, object]]:
 
 
 def _trail(name: str, cursor: int) -> Trail:
-    return Trail(ACCOUNT, name, "us-east-1", "bucket", None, True, True, True, cursor,
-                 NOW, NOW, None, None, None, None)
+    return Trail(
+        ACCOUNT,
+        name,
+        "us-east-1",
+        "bucket",
+        None,
+        True,
+        True,
+        True,
+        cursor,
+        NOW,
+        NOW,
+        None,
+        None,
+        None,
+        None,
+    )
 
 
 def test_step_three_moves_the_audit_log_into_segments(tmp_path: Path) -> None:
@@ -106,8 +123,16 @@ def test_step_three_moves_the_audit_log_into_segments(tmp_path: Path) -> None:
         conn.execute(migrations.legacy_audit_events.insert(), rows)
         conn.execute(
             migrations.legacy_audit_lookup.insert(),
-            [{"account_id": ACCOUNT, "attribute": "ResourceName", "value": f"user{r['seq']}",
-              "event_time": r["event_time"], "seq": r["seq"]} for r in rows],
+            [
+                {
+                    "account_id": ACCOUNT,
+                    "attribute": "ResourceName",
+                    "value": f"user{r['seq']}",
+                    "event_time": r["event_time"],
+                    "seq": r["seq"],
+                }
+                for r in rows
+            ],
         )
         # Trails delivered up to nothing, the middle of a batch, and everything.
         for name, cursor in (("none", 0), ("middle", 777), ("all", 1200)):
@@ -119,13 +144,31 @@ def test_step_three_moves_the_audit_log_into_segments(tmp_path: Path) -> None:
         # Every record, in its stored order, exactly once.
         moved, _ = log.since(conn, 0, limit=5000)
         assert [r["seq"] for r in moved] == list(range(1, 1201))
+
         # Found by every kind of attribute, newest first, by its (random) eventID too.
         def find(attribute: str | None, value: str | None) -> list[log.Stored]:
-            return log.lookup(conn, ACCOUNT, attribute=attribute, value=value,
-                              start=NOW, end=NOW + timedelta(days=1), after=None, limit=50)
-        assert [orjson.loads(s.record_json)["seq"] for s in find(None, None)][:3] == [1200, 1199, 1198]
-        assert [s.event_id for s in find("EventId", str(rows[99]["event_id"]))] == [rows[99]["event_id"]]
-        assert [s.resources for s in find("ResourceName", "user500")] == [[("AWS::IAM::User", "user500")]]
+            return log.lookup(
+                conn,
+                ACCOUNT,
+                attribute=attribute,
+                value=value,
+                start=NOW,
+                end=NOW + timedelta(days=1),
+                after=None,
+                limit=50,
+            )
+
+        assert [orjson.loads(s.record_json)["seq"] for s in find(None, None)][:3] == [
+            1200,
+            1199,
+            1198,
+        ]
+        assert [s.event_id for s in find("EventId", str(rows[99]["event_id"]))] == [
+            rows[99]["event_id"]
+        ]
+        assert [s.resources for s in find("ResourceName", "user500")] == [
+            [("AWS::IAM::User", "user500")]
+        ]
         assert {s.event_name for s in find("ReadOnly", "false")} == {"CreateUser"}
         assert {s.username for s in find("Username", "u1")} == {"u1"}
         # Each trail goes on from exactly where it was.

@@ -41,7 +41,9 @@ def test_same_plaintext_seals_differently_each_time() -> None:
     assert box.seal(b"x", b"a") != box.seal(b"x", b"a")
 
 
-def test_key_file_is_created_private_and_reused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_key_file_is_created_private_and_reused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("GATEHOLD_MASTER_KEY", raising=False)
     key = load_or_create_key(tmp_path, create=True)
     mode = stat.S_IMODE((tmp_path / "master.key").stat().st_mode)
