@@ -237,7 +237,7 @@ def summarize(runs: dict[str, dict[str, list[dict[str, Any]]]]) -> dict[str, Any
     return out
 
 
-def fmt(v: float | None, digits: int = 2, sign: bool = False) -> str:
+def fmt(v: float | None, digits: int = 2, *, sign: bool = False) -> str:
     if v is None:
         return "-"
     return f"{v:+,.{digits}f}" if sign else f"{v:,.{digits}f}"
@@ -260,9 +260,9 @@ def print_table(summary: dict[str, Any], runs: dict[str, dict[str, list[dict[str
             )
         cost = cell["cost_pct"]
         print(
-            f"{mix:<6} {'cost':<9} {fmt(cost['requests_per_sec'], 1, True):>7}% "
-            f"{fmt(cost['p50_ms'], 1, True):>6}% {fmt(cost['p99_ms'], 1, True):>6}% "
-            f"{fmt(cost[CPU], 1, True):>9}%"
+            f"{mix:<6} {'cost':<9} {fmt(cost['requests_per_sec'], 1, sign=True):>7}% "
+            f"{fmt(cost['p50_ms'], 1, sign=True):>6}% {fmt(cost['p99_ms'], 1, sign=True):>6}% "
+            f"{fmt(cost[CPU], 1, sign=True):>9}%"
         )
     print(
         "(median of the rounds; cost: % fewer req/s, % more latency and % more server CPU "
@@ -281,7 +281,7 @@ def main(argv: list[str] | None = None) -> int:
     runs: dict[str, dict[str, list[dict[str, Any]]]] = {mix: {"on": [], "off": []} for mix in MIXES}
     # servers (ProcessSet) stop before the PostgreSQL they use (ExitStack)
     with (
-        bench_run(RESULT_NAME, work, args.keep) as run,
+        bench_run(RESULT_NAME, work, keep=args.keep) as run,
         contextlib.ExitStack() as stack,
         ProcessSet() as procs,
     ):

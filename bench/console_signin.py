@@ -229,8 +229,10 @@ def print_report(r: dict[str, Any], args: argparse.Namespace) -> None:
     print(f"\nconsole sign-in storm: {args.clients} clients, distinct users, full password "
           f"sign-in with CSRF; gatehold --workers {args.workers}, {args.store}; "
           f"wrk -t1 -c{args.connections} -d{args.duration}s")  # fmt: skip
-    head = f"{'phase':<16} {'sign-ins/s':>10} {'sign-in p50':>11} {'p99 ms':>7} " \
-           f"{'API req/s':>9} {'API p50':>8} {'API p99':>8} {'API err':>7} {'srv CPU':>7}"  # fmt: skip
+    head = (
+        f"{'phase':<16} {'sign-ins/s':>10} {'sign-in p50':>11} {'p99 ms':>7} "
+        f"{'API req/s':>9} {'API p50':>8} {'API p99':>8} {'API err':>7} {'srv CPU':>7}"
+    )
     print(head)
     print("-" * len(head))
     for name, s, w, c in (
@@ -307,7 +309,7 @@ def run(args: argparse.Namespace, work: Path, database_url: str | None) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     work = scratch_dir("gatehold-bench-signin-")
-    with bench_run("console_signin", work, args.keep) as outcome:
+    with bench_run("console_signin", work, keep=args.keep) as outcome:
         ensure_wrk(install=not args.no_install)
         if args.store == "postgres":
             with start_embedded_postgres(work / "pgdata") as url:

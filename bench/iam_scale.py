@@ -119,7 +119,7 @@ def seed_api(
         t0 = time.perf_counter()
         try:
             client.create_user(UserName=user_name(i))
-        except Exception as exc:  # noqa: BLE001 - counted and reported
+        except Exception as exc:  # counted and reported
             code = getattr(exc, "response", {}).get("Error", {}).get("Code") or type(exc).__name__
             with lock:
                 errors[code] = errors.get(code, 0) + 1
@@ -396,7 +396,7 @@ def run_moto(args: argparse.Namespace, procs: ProcessSet, work: Path) -> dict[st
         result["list_small"] = measure_listing(
             moto, seed["created"], min(args.probes, 10), args.moto_timeout
         )
-    except Exception as exc:  # noqa: BLE001 - moto's result is reported, not fatal
+    except Exception as exc:  # moto's result is reported, not fatal
         result["list_error"] = f"{type(exc).__name__}: {exc}"
     result["rss_small"] = group_rss_kib(moto.proc.pid)
     procs.stop(moto.proc)
@@ -455,7 +455,8 @@ def print_table(data: dict[str, Any]) -> None:
         if not r:
             continue
         print(
-            f"\n{name} seed to {len(r['seed_small']) and sum(s['created'] for s in r['seed_small']):,}: "
+            f"\n{name} seed to "
+            f"{len(r['seed_small']) and sum(s['created'] for s in r['seed_small']):,}: "
             f"{_seed_cell(r['seed_small'])}"
         )
         if r.get("seed_big"):
@@ -580,13 +581,13 @@ def main(argv: list[str] | None = None) -> int:
             "busy_share_before": round(busy, 3),
         },
         "gatehold_revision": git_revision(),
-        "args": {k: v for k, v in vars(args).items()},
+        "args": dict(vars(args)),
         "note": "gatehold enforces AWS's 5,000 users/account quota on CreateUser: users past "
         "it (and the growth to --big) are inserted with gatehold/store/users.py "
         "insert() (FAST PATH); ListUsers always goes through the API",
     }
     started = time.monotonic()
-    with bench_run("iam_scale", work, args.keep) as run, ProcessSet() as procs:
+    with bench_run("iam_scale", work, keep=args.keep) as run, ProcessSet() as procs:
         data["gatehold"] = run_gatehold(args, procs, work)
         data["flatness"] = flatness(data["gatehold"])
         if not args.skip_moto:

@@ -174,7 +174,7 @@ def main() -> int:
 
     work = scratch_dir("gh-bench-lookup-")
     with (
-        bench_run("lookup_events", work, args.keep) as outcome,
+        bench_run("lookup_events", work, keep=args.keep) as outcome,
         contextlib.ExitStack() as stack,  # PostgreSQL, if any: stopped after gatehold
         ProcessSet() as procs,
     ):

@@ -101,7 +101,7 @@ REQUEST: dict[str, Any] = {
 # condition: None | "mfa" | "ip" | "tag" | "ip_forbid"
 
 
-def make_rules(n: int, conditions: bool, seed: int = 7) -> list[dict[str, Any]]:
+def make_rules(n: int, *, conditions: bool, seed: int = 7) -> list[dict[str, Any]]:
     rng = random.Random(seed)
     rules: list[dict[str, Any]] = []
     for i in range(n - 2):
@@ -244,7 +244,7 @@ def run_gatehold(sizes: list[int], runs: int, max_seconds: float) -> list[dict[s
     rows = []
     for n in sizes:
         for conditions in (False, True):
-            rules = make_rules(n, conditions)
+            rules = make_rules(n, conditions=conditions)
             t0 = time.perf_counter()
             refs = [
                 PolicyRef(
@@ -344,7 +344,7 @@ def cedar_worker(spec: dict[str, Any]) -> dict[str, Any]:
     rows = []
     for n in spec["sizes"]:
         for conditions in (False, True):
-            rules = make_rules(n, conditions)
+            rules = make_rules(n, conditions=conditions)
             text = "\n".join(cedar_policy(r, i) for i, r in enumerate(rules))
             t0 = time.perf_counter()
             pset = cedarpy.PolicySet.from_str(text)
@@ -380,17 +380,17 @@ def cedar_worker(spec: dict[str, Any]) -> dict[str, Any]:
         from importlib.metadata import version
 
         ver = version("cedarpy")
-    except Exception:  # noqa: BLE001 - version is informational
+    except Exception:  # version is informational
         ver = None
     return {
         "cedarpy_version": ver,
         "python": platform.python_version(),
         "rows": rows,
-        "sample_policy": cedar_policy(make_rules(10, True)[0], 0),
+        "sample_policy": cedar_policy(make_rules(10, conditions=True)[0], 0),
     }
 
 
-def ensure_cedar_venv(install: bool) -> Path:
+def ensure_cedar_venv(*, install: bool) -> Path:
     py = CEDAR_VENV / "bin" / "python"
     check = [str(py), "-c", "import cedarpy"]
     if (

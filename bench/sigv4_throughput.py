@@ -80,7 +80,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--enforce-target",
         action="store_true",
-        help=f"exit 2 unless gatehold does >= {TARGET_RPS:.0f} req/s with p99 < {TARGET_P99_MS:.0f} ms",
+        help=(
+            f"exit 2 unless gatehold does >= {TARGET_RPS:.0f} req/s "
+            f"with p99 < {TARGET_P99_MS:.0f} ms"
+        ),
     )
     return parse_checked(p, argv)
 
@@ -193,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[dict[str, Any]] = []
     # servers (ProcessSet) stop before the PostgreSQL they use (ExitStack)
     with (
-        bench_run("sigv4_throughput", work, args.keep) as run,
+        bench_run("sigv4_throughput", work, keep=args.keep) as run,
         contextlib.ExitStack() as stack,
         ProcessSet() as procs,
     ):
@@ -212,7 +215,8 @@ def main(argv: list[str] | None = None) -> int:
                 flush=True,
             )
             rows.append(measure(gh, work, args))
-            procs.stop(gh.proc)  # free the cores before measuring moto
+            if gh.proc is not None:
+                procs.stop(gh.proc)  # free the cores before measuring moto
         if not args.skip_moto:
             print("[moto] moto_server ...", flush=True)
             moto = start_moto(procs, work)
@@ -222,7 +226,8 @@ def main(argv: list[str] | None = None) -> int:
                 flush=True,
             )
             rows.append(measure(moto, work, args))
-            procs.stop(moto.proc)
+            if moto.proc is not None:
+                procs.stop(moto.proc)
     rc = run.rc
     if rc and not rows:
         return rc

@@ -211,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
     work = scratch_dir("gatehold-bench-sts-")
     rows: list[dict[str, Any]] = []
     with (
-        bench_run("sts_throughput", work, args.keep) as run,
+        bench_run("sts_throughput", work, keep=args.keep) as run,
         contextlib.ExitStack() as stack,
         ProcessSet() as procs,
     ):

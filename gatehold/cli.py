@@ -81,12 +81,12 @@ def cmd_init(args: argparse.Namespace) -> int:
         print(json.dumps(out, indent=2))
         return 0
     _print_init_summary(settings, result, root_password if generated else None)
-    _offer_profile(settings, result, args.write_profile)
+    _offer_profile(settings, result, write=args.write_profile)
     return 0
 
 
 def _where(settings: Settings) -> str:
-    return settings.database_url and "the database URL" or str(settings.data_dir)
+    return (settings.database_url and "the database URL") or str(settings.data_dir)
 
 
 def _print_init_summary(settings: Settings, r: InitResult, root_password: str | None) -> None:
@@ -102,7 +102,7 @@ def _print_init_summary(settings: Settings, r: InitResult, root_password: str | 
     print(f"  console sign-in     {settings.endpoint}/console?account={r.account_id}")
 
 
-def _offer_profile(settings: Settings, r: InitResult, write: bool | None) -> None:
+def _offer_profile(settings: Settings, r: InitResult, *, write: bool | None) -> None:
     if write is None:
         if not sys.stdin.isatty():
             print(f"(not writing an AWS CLI profile: pass --write-profile to add [{PROFILE_NAME}])")

@@ -51,7 +51,8 @@ class OutboxSender:
 
     def send(self, message: EmailMessage) -> None:
         self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        stamp = datetime.now().strftime("%Y%m%dT%H%M%S%f")
+        # Local time, as an aware datetime (the name carries no zone).
+        stamp = datetime.now().astimezone().strftime("%Y%m%dT%H%M%S%f")
         name = f"{stamp}-{secrets.token_hex(6)}.eml"
         partial = self.folder / f".{name}.partial"
         # 0600: the message carries a live recovery link.

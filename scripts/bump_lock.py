@@ -32,7 +32,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from gatehold.protocol.models import SERVICE_NAMES
+from gatehold.protocol.models import SERVICE_NAMES  # noqa: E402 - needs REPO on sys.path
 
 REQUIREMENTS = REPO / "requirements"
 LOCK = REQUIREMENTS / "lock.txt"
@@ -172,18 +172,16 @@ def report(old: dict[str, object], new: dict[str, object]) -> list[str]:
         lines.append(f"\n{service}: {len(before)} -> {len(after)} operations")
         if not (added or removed or changed):
             lines.append("  no change")
-        for op in added:
-            lines.append(f"  + {op}")
-        for op in removed:
-            lines.append(f"  - {op}")
+        lines.extend(f"  + {op}" for op in added)
+        lines.extend(f"  - {op}" for op in removed)
         for op in changed:
             lines.append(f"  ~ {op}")
             was, now = before[op], after[op]
-            for path in sorted(set(was) | set(now)):
-                if was.get(path) != now.get(path):
-                    lines.append(
-                        f"      {path}: {was.get(path, '(absent)')} -> {now.get(path, '(absent)')}"
-                    )
+            lines.extend(
+                f"      {path}: {was.get(path, '(absent)')} -> {now.get(path, '(absent)')}"
+                for path in sorted(set(was) | set(now))
+                if was.get(path) != now.get(path)
+            )
     return lines
 
 

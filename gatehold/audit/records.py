@@ -174,7 +174,7 @@ def aws_region(service: str, region: str) -> str:
     return GLOBAL_REGION if service in GLOBAL_SERVICES or not region else region
 
 
-def tls_details(secure: bool, host: str | None) -> Record | None:
+def tls_details(*, secure: bool, host: str | None) -> Record | None:
     """tlsDetails, for requests that came over TLS. The TLS version and cipher are
     not visible through ASGI, so only the host header is given (the fields are
     optional in CloudTrail's schema)."""
@@ -370,7 +370,7 @@ def api_call(
     record["managementEvent"] = True
     record["recipientAccountId"] = account
     record["eventCategory"] = "Management"
-    tls = tls_details(ctx.secure_transport, call.host)
+    tls = tls_details(secure=ctx.secure_transport, host=call.host)
     if tls is not None:
         record["tlsDetails"] = tls
     if call.from_console:
@@ -460,7 +460,7 @@ class SignInSubject:
     arn: str | None = None
 
 
-def sign_in_identity(who: SignInSubject, success: bool) -> Record:
+def sign_in_identity(who: SignInSubject, *, success: bool) -> Record:
     """userIdentity of a sign-in event. A failed IAM user sign-in carries no arn and
     an empty accessKeyId; an unknown name is HIDDEN_DUE_TO_SECURITY_REASONS; root
     keeps its type and arn (CloudTrail UG, console sign-in event examples)."""
@@ -504,7 +504,7 @@ def sign_in(event: SignIn, event_id: str | None = None) -> Record:
     """The record of a console sign-in event."""
     record: Record = {
         "eventVersion": EVENT_VERSION,
-        "userIdentity": sign_in_identity(event.who, bool(event.success)),
+        "userIdentity": sign_in_identity(event.who, success=bool(event.success)),
         "eventTime": event_time(event.now),
         "eventSource": SIGNIN_SOURCE,
         "eventName": event.event_name,
@@ -530,13 +530,13 @@ def sign_in(event: SignIn, event_id: str | None = None) -> Record:
     record["eventCategory"] = "Management"
     if event.service_details is not None:
         record["serviceEventDetails"] = dict(event.service_details)
-    tls = tls_details(event.secure, event.host)
+    tls = tls_details(secure=event.secure, host=event.host)
     if tls is not None:
         record["tlsDetails"] = tls
     return record
 
 
-def login_data(login_to: str, mfa_used: bool, mfa_identifier: str | None = None) -> Record:
+def login_data(login_to: str, *, mfa_used: bool, mfa_identifier: str | None = None) -> Record:
     """additionalEventData of ConsoleLogin."""
     data: Record = {
         "LoginTo": login_to,

@@ -126,10 +126,10 @@ def after_password(
         user_agent,
         success=success,
         error_message=None if success else message,
-        additional=records.login_data(login_to, has_mfa),
+        additional=records.login_data(login_to, mfa_used=has_mfa),
     )
     recs = [records.sign_in(event)]
-    recs += _lockout(db, who, subject, now, source_ip, user_agent, success)
+    recs += _lockout(db, who, subject, now, source_ip, user_agent, success=success)
     recorder.write(db, recs, times=[now] * len(recs))
 
 
@@ -170,10 +170,10 @@ def after_mfa(
             now,
             source_ip,
             user_agent,
-            additional=records.login_data(login_to, True, serial_number),
+            additional=records.login_data(login_to, mfa_used=True, mfa_identifier=serial_number),
         )
         recs.append(records.sign_in(login))
-    recs += _lockout(db, who, subject, now, source_ip, user_agent, success)
+    recs += _lockout(db, who, subject, now, source_ip, user_agent, success=success)
     recorder.write(db, recs, times=[now] * len(recs))
 
 
@@ -184,6 +184,7 @@ def _lockout(
     now: datetime,
     source_ip: str,
     user_agent: str,
+    *,
     success: bool,
 ) -> list[records.Record]:
     """A ConsoleLoginLockout event when this step's failure is the one that locked

@@ -64,6 +64,7 @@ def tail(
     store: Store,
     out: TextIO,
     count: int,
+    *,
     follow: bool,
     keep: Callable[[Record], bool],
     sleep: Callable[[float], None] = time.sleep,
@@ -96,7 +97,7 @@ def cmd_tail(args: argparse.Namespace, settings: Any) -> int:
         filters.append((["recipientAccountId"], args.account_id))
     store = Store.open(settings.store_url)
     try:
-        tail(store, sys.stdout, args.lines, args.follow, lambda r: matches(r, filters))
+        tail(store, sys.stdout, args.lines, follow=args.follow, keep=lambda r: matches(r, filters))
     except KeyboardInterrupt:
         pass
     finally:

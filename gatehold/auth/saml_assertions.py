@@ -182,7 +182,7 @@ def _verify_with(
         result = XMLVerifier().verify(document, x509_cert=certificate, expect_config=config)
     except SignXMLException:
         return None
-    except Exception:  # noqa: BLE001 - odd input deep in signxml/lxml: fail closed
+    except Exception:  # odd input deep in signxml/lxml: fail closed
         return None
     # expect_references=1: one result, never a list.
     return None if isinstance(result, list) else result.signed_data

@@ -119,7 +119,7 @@ def parse(req: HttpRequest, *, normalize_path: bool = True) -> SigV4Claim:
 
     header_block, absent = _canonical_headers(headers, signed_headers)
     declared = _first(headers, "x-amz-content-sha256") or query.get("X-Amz-Content-Sha256")
-    head = (req.method, _canonical_uri(req.raw_path, normalize_path))
+    head = (req.method, _canonical_uri(req.raw_path, normalize=normalize_path))
     tail = (header_block, ";".join(signed_headers), _payload_hash(req.body, declared or None))
     scope = f"{timestamp}\n{date}/{region}/{service}/{TERMINATOR}"
     # A presigned URL's signature cannot sign itself.
@@ -292,7 +292,7 @@ def _sign_form(
     return request, f"{ALGORITHM}\n{scope}\n{hashlib.sha256(_bytes(request)).hexdigest()}"
 
 
-def _canonical_uri(raw_path: str, normalize: bool) -> str:
+def _canonical_uri(raw_path: str, *, normalize: bool) -> str:
     path = _remove_dot_segments(raw_path) if normalize else raw_path
     # Encoded *as sent*, '%' included: every service but S3 URI-encodes the already
     # encoded path a second time (botocore: quote(path, safe='/~')).

@@ -63,7 +63,7 @@ def generate_password(c: Console, session: sessions.Session) -> str:
 
 
 def password_steps(
-    user_name: str, password: str, reset_required: bool, *, create: bool
+    user_name: str, password: str, *, reset_required: bool, create: bool
 ) -> list[tuple[str, dict[str, Any]]]:
     """The IAM operations that set a user's console password, as AWS's console does."""
     operation = "CreateLoginProfile" if create else "UpdateLoginProfile"
@@ -102,7 +102,7 @@ def set_password(
         steps += password_steps(
             user_name,
             generated or form.get("password", ""),
-            form.get("require_reset") in ("on", "1"),
+            reset_required=form.get("require_reset") in ("on", "1"),
             create=new_user or form.get("has_password") != "1",
         )
     actions.invoke_all(c, session, "iam", steps, peer)

@@ -35,33 +35,47 @@ def dependents(c: Console, session: sessions.Session, peer: Peer, name: str) -> 
     except AwsError as err:
         if err.code != "NoSuchEntity":
             raise
-    for key in _list(c, session, peer, "ListAccessKeys", name)["AccessKeyMetadata"]:
-        steps.append(("DeleteAccessKey", {**u, "AccessKeyId": key["AccessKeyId"]}))
-    for cert in _list(c, session, peer, "ListSigningCertificates", name)["Certificates"]:
-        steps.append(("DeleteSigningCertificate", {**u, "CertificateId": cert["CertificateId"]}))
-    for ssh in _list(c, session, peer, "ListSSHPublicKeys", name)["SSHPublicKeys"]:
-        steps.append(("DeleteSSHPublicKey", {**u, "SSHPublicKeyId": ssh["SSHPublicKeyId"]}))
+    steps.extend(
+        ("DeleteAccessKey", {**u, "AccessKeyId": key["AccessKeyId"]})
+        for key in _list(c, session, peer, "ListAccessKeys", name)["AccessKeyMetadata"]
+    )
+    steps.extend(
+        ("DeleteSigningCertificate", {**u, "CertificateId": cert["CertificateId"]})
+        for cert in _list(c, session, peer, "ListSigningCertificates", name)["Certificates"]
+    )
+    steps.extend(
+        ("DeleteSSHPublicKey", {**u, "SSHPublicKeyId": ssh["SSHPublicKeyId"]})
+        for ssh in _list(c, session, peer, "ListSSHPublicKeys", name)["SSHPublicKeys"]
+    )
     creds = _list(c, session, peer, "ListServiceSpecificCredentials", name)
-    for cred in creds["ServiceSpecificCredentials"]:
-        steps.append(
-            (
-                "DeleteServiceSpecificCredential",
-                {**u, "ServiceSpecificCredentialId": cred["ServiceSpecificCredentialId"]},
-            )
+    steps.extend(
+        (
+            "DeleteServiceSpecificCredential",
+            {**u, "ServiceSpecificCredentialId": cred["ServiceSpecificCredentialId"]},
         )
-    for device in _list(c, session, peer, "ListMFADevices", name)["MFADevices"]:
-        steps.append(("DeactivateMFADevice", {**u, "SerialNumber": device["SerialNumber"]}))
-    for policy in _list(c, session, peer, "ListUserPolicies", name)["PolicyNames"]:
-        steps.append(("DeleteUserPolicy", {**u, "PolicyName": policy}))
-    for policy in _list(c, session, peer, "ListAttachedUserPolicies", name)["AttachedPolicies"]:
-        steps.append(("DetachUserPolicy", {**u, "PolicyArn": policy["PolicyArn"]}))
-    for group in _list(c, session, peer, "ListGroupsForUser", name)["Groups"]:
-        steps.append(("RemoveUserFromGroup", {**u, "GroupName": group["GroupName"]}))
+        for cred in creds["ServiceSpecificCredentials"]
+    )
+    steps.extend(
+        ("DeactivateMFADevice", {**u, "SerialNumber": device["SerialNumber"]})
+        for device in _list(c, session, peer, "ListMFADevices", name)["MFADevices"]
+    )
+    steps.extend(
+        ("DeleteUserPolicy", {**u, "PolicyName": policy})
+        for policy in _list(c, session, peer, "ListUserPolicies", name)["PolicyNames"]
+    )
+    steps.extend(
+        ("DetachUserPolicy", {**u, "PolicyArn": policy["PolicyArn"]})
+        for policy in _list(c, session, peer, "ListAttachedUserPolicies", name)["AttachedPolicies"]
+    )
+    steps.extend(
+        ("RemoveUserFromGroup", {**u, "GroupName": group["GroupName"]})
+        for group in _list(c, session, peer, "ListGroupsForUser", name)["Groups"]
+    )
     return steps
 
 
 def delete_user(
-    c: Console, session: sessions.Session, peer: Peer, name: str, with_dependents: bool
+    c: Console, session: sessions.Session, peer: Peer, name: str, *, with_dependents: bool
 ) -> None:
     """DeleteUser; with_dependents: everything hanging off the user first."""
     steps = dependents(c, session, peer, name) if with_dependents else []

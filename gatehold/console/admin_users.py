@@ -135,7 +135,7 @@ class UserPages(EntityPages):
                 posted.session,
                 peer(request),
                 name,
-                checked(posted.form, "with_dependents"),
+                with_dependents=checked(posted.form, "with_dependents"),
             )
         except AwsError as err:
             return await self.refused(request, posted.session, err)

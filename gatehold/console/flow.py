@@ -241,6 +241,7 @@ def _apply(
     source_ip: str,
     now: datetime,
     session: sessions.Session | None = None,
+    *,
     mfa: bool = False,
 ) -> str | None:
     """Carry out a transition's effects in `db`; a new session token if one was issued."""
@@ -259,9 +260,9 @@ def _apply(
                 who.account.account_id,
                 who.user.user_id if who.user else None,
                 t.stage.value,
-                mfa or bool(session and session.mfa_authenticated),
-                now,
-                _expiry(db, c, who, t.stage, now),
+                mfa_authenticated=mfa or bool(session and session.mfa_authenticated),
+                now=now,
+                expires_at=_expiry(db, c, who, t.stage, now),
             )
         elif effect is Effect.END_SESSION and session is not None:
             sessions.delete(db, session.token_hash)
@@ -278,13 +279,15 @@ def _apply(
 # ---- the steps --------------------------------------------------------------------
 
 
-def judge_password(password_ok: bool, facts: PrincipalFacts, locked_now: bool) -> Transition:
+def judge_password(*, password_ok: bool, facts: PrincipalFacts, locked_now: bool) -> Transition:
     """need_password as recorded: `facts` were read before the password was hashed,
     `locked_now` is the lock state re-read under lock when the outcome is recorded. A
     lock seen at either point refuses the attempt, a correct password included (the
     same INCORRECT answer, nothing counted, no session): in a parallel burst the lock
     may be set by another guess while this one was being hashed."""
-    return signin.after_password(password_ok, replace(facts, locked=facts.locked or locked_now))
+    return signin.after_password(
+        password_ok=password_ok, facts=replace(facts, locked=facts.locked or locked_now)
+    )
 
 
 def password_step(
@@ -306,7 +309,7 @@ def password_step(
     ok = verify_password(who.password_hash, password)
     with c.store.transaction() as db:
         locked_now = _locked(db, who, source_ip, now, for_update=True)
-        t = judge_password(ok, facts, locked_now)
+        t = judge_password(password_ok=ok, facts=facts, locked_now=locked_now)
         token = _apply(db, c, t, who, source_ip, now)
         # Its CloudTrail events, in the same transaction (audit/signin_events.py).
         named = None if root_email else find_account(db, account)
@@ -409,7 +412,7 @@ def second_factor_step(
         # counted one after another, each seeing the failures before it.
         facts = _facts(db, c, who, source_ip, now, for_update=True)
         ok = not facts.locked and proof(db, now)
-        t = signin.after_mfa(ok, facts)
+        t = signin.after_mfa(code_ok=ok, facts=facts)
         token = _apply(db, c, t, who, source_ip, now, session, mfa=ok)
         signin_events.after_mfa(
             db,
@@ -522,7 +525,7 @@ def new_password_step(
             error = _policy_error(db, who, new)
         if error is None:
             error = _change_password(db, c, who, source_ip, now, old, new, user_agent)
-        t = signin.after_new_password(error is None, error)
+        t = signin.after_new_password(changed=error is None, error=error)
         # On an error nothing was written: change_password validates before it writes.
         token = _apply(db, c, t, who, source_ip, now, session)
     return Outcome(t, token)
@@ -578,7 +581,7 @@ def _change_password(
     return None
 
 
-def sign_out(c: Console, session: sessions.Session, everywhere: bool = False) -> None:
+def sign_out(c: Console, session: sessions.Session, *, everywhere: bool = False) -> None:
     """End this session, or (everywhere) every session of the same principal."""
     with c.store.transaction() as db:
         if everywhere:

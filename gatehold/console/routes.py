@@ -199,7 +199,7 @@ class SignInPages:
         session = await self.w.session(request)
         if session is not None:
             everywhere = form.get("everywhere") == "1" and session.stage == Stage.SIGNED_IN.value
-            await self.w.run(flow.sign_out, self.c, session, everywhere)
+            await self.w.run(flow.sign_out, self.c, session, everywhere=everywhere)
         resp = self.w.to_stage(request, Stage.NEED_PASSWORD.value)
         resp.delete_cookie(sessions.COOKIE, path="/")
         return resp

@@ -58,7 +58,7 @@ class _Reader:
             marker = page["Marker"]
 
 
-def _user_facts(read: _Reader, user: dict[str, Any], locked: bool) -> UserFacts:
+def _user_facts(read: _Reader, user: dict[str, Any], *, locked: bool) -> UserFacts:
     name = user["UserName"]
     profile = read.optional("GetLoginProfile", UserName=name)
     keys = []
@@ -91,7 +91,7 @@ def gather(c: Console, session: sessions.Session, peer: Peer) -> AccountFacts:
     summary = read("GetAccountSummary")["SummaryMap"]
     policy = read.optional("GetAccountPasswordPolicy")
     users = tuple(
-        _user_facts(read, u, _locked_for_good(c, session.account_id, u["UserName"]))
+        _user_facts(read, u, locked=_locked_for_good(c, session.account_id, u["UserName"]))
         for u in read.users()
     )
     return AccountFacts(

@@ -96,7 +96,7 @@ def _day(t: datetime) -> str:
     return t.strftime("%Y-%m-%d")
 
 
-def _single(key: str, title: str, ok: bool, good: str, bad: str, fix: str) -> Check:
+def _single(key: str, title: str, *, ok: bool, good: str, bad: str, fix: str) -> Check:
     if ok:
         return Check(key, title, Status.OK, good)
     return Check(key, title, Status.ATTENTION, bad, fix)
@@ -112,10 +112,10 @@ def root_mfa(f: AccountFacts) -> Check:
     return _single(
         "root-mfa",
         "MFA for the root user",
-        f.root_mfa,
-        "The root user has an MFA device.",
-        "The root user has no MFA device: anyone with its password can sign in.",
-        OWN_CREDENTIALS,
+        ok=f.root_mfa,
+        good="The root user has an MFA device.",
+        bad="The root user has no MFA device: anyone with its password can sign in.",
+        fix=OWN_CREDENTIALS,
     )
 
 
@@ -123,10 +123,10 @@ def root_keys(f: AccountFacts) -> Check:
     return _single(
         "root-access-keys",
         "No access keys for the root user",
-        not f.root_access_keys,
-        "The root user has no access keys.",
-        "The root user has access keys: delete them and use IAM users or roles.",
-        OWN_CREDENTIALS,
+        ok=not f.root_access_keys,
+        good="The root user has no access keys.",
+        bad="The root user has access keys: delete them and use IAM users or roles.",
+        fix=OWN_CREDENTIALS,
     )
 
 

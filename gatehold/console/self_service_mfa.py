@@ -43,7 +43,8 @@ from gatehold.store.db import Store
 from gatehold.store.secretbox import SecretBox
 
 PENDING = "mfa_pending"
-# AWS names root's virtual device so (its serial: arn:aws:iam::<account>:mfa/root-account-mfa-device).
+# AWS names root's virtual device so
+# (its serial: arn:aws:iam::<account>:mfa/root-account-mfa-device).
 ROOT_DEVICE_NAME = "root-account-mfa-device"
 
 

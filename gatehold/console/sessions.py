@@ -57,6 +57,7 @@ def create(
     account_id: str,
     user_id: str | None,
     stage: str,
+    *,
     mfa_authenticated: bool,
     now: datetime,
     expires_at: datetime,

@@ -66,7 +66,7 @@ class Transition:
     error: str | None = None
 
 
-def after_password(password_ok: bool, facts: PrincipalFacts) -> Transition:
+def after_password(*, password_ok: bool, facts: PrincipalFacts) -> Transition:
     """need_password, given whether the password matched."""
     if facts.locked:
         # Neither counted nor cleared: see lockout.py for why, and what is said.
@@ -80,7 +80,7 @@ def after_password(password_ok: bool, facts: PrincipalFacts) -> Transition:
     return _past_mfa(facts, (Effect.CLEAR_FAILURES, Effect.START_SESSION))
 
 
-def after_mfa(code_ok: bool, facts: PrincipalFacts) -> Transition:
+def after_mfa(*, code_ok: bool, facts: PrincipalFacts) -> Transition:
     """need_mfa, given whether the code was right and unused."""
     if facts.locked:
         return Transition(Stage.NEED_PASSWORD, (Effect.END_SESSION,), INCORRECT)
@@ -97,7 +97,7 @@ def _past_mfa(facts: PrincipalFacts, effects: tuple[Effect, ...]) -> Transition:
     return Transition(Stage.SIGNED_IN, effects)
 
 
-def after_new_password(changed: bool, error: str | None = None) -> Transition:
+def after_new_password(*, changed: bool, error: str | None = None) -> Transition:
     """need_new_password, given whether the change was accepted (else why not)."""
     if not changed:
         return Transition(Stage.NEED_NEW_PASSWORD, (), error)

@@ -111,7 +111,10 @@ class Web:
             "base.html",
             403,
             title="Request refused",
-            error="This form has expired or did not come from this site. Reload the page and try again.",
+            error=(
+                "This form has expired or did not come from this site. "
+                "Reload the page and try again."
+            ),
         )
 
     async def session(self, request: Request) -> sessions.Session | None:
@@ -182,7 +185,7 @@ class Pages:
         return Posted(session, form)
 
 
-def secured(resp: Response, cacheable: bool = False) -> Response:
+def secured(resp: Response, *, cacheable: bool = False) -> Response:
     for name, value in SECURITY_HEADERS.items():
         resp.headers[name] = value
     if not cacheable:

@@ -115,7 +115,7 @@ def parse_policy(text: str, *, kind: PolicyKind = PolicyKind.IDENTITY) -> Policy
         raise MalformedPolicy(SYNTAX) from exc
     doc = parsed.value
     statements = _check_syntax(doc)
-    _check_legacy(statements, doc.get("Version") == "2012-10-17", kind in _IAM_KINDS)
+    _check_legacy(statements, variables=doc.get("Version") == "2012-10-17", iam=kind in _IAM_KINDS)
     _check_sids(statements, kind)
     for stmt in statements:
         _check_principal(stmt, kind)
@@ -129,7 +129,7 @@ def parse_policy(text: str, *, kind: PolicyKind = PolicyKind.IDENTITY) -> Policy
                 _check_resource(resource)
     version = doc.get("Version")
     compiled = tuple(
-        _compile_statement(i, stmt, parsed, version == "2012-10-17")
+        _compile_statement(i, stmt, parsed, variables=version == "2012-10-17")
         for i, stmt in enumerate(statements)
     )
     return Policy(text, kind, version, doc.get("Id"), compiled)
@@ -223,7 +223,7 @@ def _check_condition_syntax(block: Any) -> None:
 # --- semantic checks ----------------------------------------------------------------
 
 
-def _check_legacy(statements: list[dict[str, Any]], variables: bool, iam: bool) -> None:
+def _check_legacy(statements: list[dict[str, Any]], *, variables: bool, iam: bool) -> None:
     for stmt in statements:
         if stmt["Effect"] not in ("Allow", "Deny"):
             raise MalformedPolicy(LEGACY)  # "allow"/"denY": known word, wrong case
@@ -240,7 +240,7 @@ def _check_legacy(statements: list[dict[str, Any]], variables: bool, iam: bool) 
                 continue
             for key, values in keys.items():
                 try:
-                    _make_condition(op, key, values, variables)
+                    _make_condition(op, key, values, variables=variables)
                 except BadConditionValue as exc:
                     raise MalformedPolicy(LEGACY) from exc
 
@@ -346,7 +346,7 @@ def _scalar_text(value: Any) -> str:
     return str(value)
 
 
-def _make_condition(op: Any, key: str, values: Any, variables: bool) -> Condition:
+def _make_condition(op: Any, key: str, values: Any, *, variables: bool) -> Condition:
     items = values if isinstance(values, list) else [values]
     return compile_condition(op, key, [_scalar_text(v) for v in items], variables=variables)
 
@@ -359,14 +359,14 @@ def _principals(value: Any) -> PrincipalSet:
 
 
 def _compile_statement(
-    index: int, stmt: dict[str, Any], parsed: jsonpos.Parsed, variables: bool
+    index: int, stmt: dict[str, Any], parsed: jsonpos.Parsed, *, variables: bool
 ) -> Statement:
     not_action = "NotAction" in stmt
     actions = compile_actions(_as_list(stmt["NotAction" if not_action else "Action"]))
     not_resource = "NotResource" in stmt
     resource_values = stmt.get("NotResource" if not_resource else "Resource")
     resources = (
-        compile_resources(_as_list(resource_values), variables)
+        compile_resources(_as_list(resource_values), variables=variables)
         if resource_values is not None
         else None
     )
@@ -378,7 +378,7 @@ def _compile_statement(
         if op is None:
             continue  # an empty block under an unknown name: nothing to test
         for key, values in keys.items():
-            conditions.append(_make_condition(op, key, values, variables))
+            conditions.append(_make_condition(op, key, values, variables=variables))
     span = parsed.span_of(stmt)
     start = Position(*parsed.line_col(span.start)) if span else Position(0, 0)
     end = Position(*parsed.line_col(span.end)) if span else Position(0, 0)

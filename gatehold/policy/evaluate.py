@@ -55,7 +55,7 @@ _NO_SCANS: tuple[_Scan, ...] = ()
 class _Evaluator:
     __slots__ = ("action", "ctx", "has_boundary", "missing", "req")
 
-    def __init__(self, req: Request, has_boundary: bool) -> None:
+    def __init__(self, req: Request, *, has_boundary: bool) -> None:
         self.req = req
         self.ctx = req.ctx
         self.action = req.action.lower()
@@ -108,7 +108,7 @@ class _Evaluator:
         return tuple(self.scan(as_policy_set(level)) for level in levels)
 
 
-def _reports(policy_type: str, scans: Sequence[_Scan], deny: bool) -> list[MatchedStatement]:
+def _reports(policy_type: str, scans: Sequence[_Scan], *, deny: bool) -> list[MatchedStatement]:
     if deny:
         return [b.report(policy_type) for scan in scans for b in scan.denies]
     return [b.report(policy_type) for scan in scans for b, _ in scan.allows]
@@ -141,7 +141,7 @@ def evaluate(
     ``scps``/``rcps`` hold one policy list per level of the organization path.
     Pass ``PolicySet`` objects (or the same tuple each time) to reuse the index.
     """
-    ev = _Evaluator(request, bool(boundary))
+    ev = _Evaluator(request, has_boundary=bool(boundary))
     scans: dict[str, tuple[_Scan, ...]] = {
         RCP: ev.scan_levels(rcps),
         SCP: ev.scan_levels(scps),
@@ -166,9 +166,9 @@ def evaluate(
             tuple(matched),
             deciding,
             missing,
-            by_boundary,
-            by_orgs,
-            by_session,
+            allowed_by_boundary=by_boundary,
+            allowed_by_organizations=by_orgs,
+            allowed_by_session=by_session,
         )
 
     # 1. An applicable Deny anywhere is final.

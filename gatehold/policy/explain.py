@@ -50,7 +50,8 @@ def access_denied_message(
     """AWS's full AccessDenied text for a denied decision."""
     return (
         f"User: {principal_arn} is not authorized to perform: {decision.action} "
-        f"on resource: {decision.resource} {denial_reason(decision, with_policy_arn=with_policy_arn)}"
+        f"on resource: {decision.resource} "
+        f"{denial_reason(decision, with_policy_arn=with_policy_arn)}"
     )
 
 

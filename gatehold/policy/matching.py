@@ -36,7 +36,9 @@ class ActionSet:
     def matches(self, action_lower: str) -> bool:
         if self.match_all or action_lower in self.exact:
             return True
-        for glob in self.globs:
+        # A loop, not any(): this runs for every candidate statement of a decision,
+        # and the generator costs several times the loop.
+        for glob in self.globs:  # noqa: SIM110
             if glob(action_lower):
                 return True
         return False
@@ -105,7 +107,7 @@ class ResourceSet:
         return tuple(k for t in self.templates for k in t.keys)
 
 
-def compile_resources(patterns: Sequence[str], variables: bool) -> ResourceSet:
+def compile_resources(patterns: Sequence[str], *, variables: bool) -> ResourceSet:
     static: list[Matcher] = []
     templates: list[Template] = []
     match_all = False
@@ -131,7 +133,7 @@ def arn_like(pattern: str, value: str) -> bool:
     p_parts = pattern.split(":", 5)
     v_parts = value.split(":", 5)
     if len(p_parts) == 6 and len(v_parts) == 6:
-        return all(compile_glob(p)(v) for p, v in zip(p_parts, v_parts))
+        return all(compile_glob(p)(v) for p, v in zip(p_parts, v_parts, strict=True))
     return compile_glob(pattern)(value)
 
 

@@ -178,6 +178,7 @@ class Decision:
         matched: tuple[MatchedStatement, ...],
         deciding_policy_type: str | None,
         missing_context_keys: tuple[str, ...],
+        *,
         allowed_by_boundary: bool | None,
         allowed_by_organizations: bool | None,
         allowed_by_session: bool | None,

@@ -22,7 +22,7 @@ from gatehold.policy.model import Policy, PolicyRef, Request
 Token = tuple[str, str]  # ("lit", ch) | ("any", "") | ("one", "")
 
 
-def _tokens(text: str, wildcards: bool = True) -> list[Token]:
+def _tokens(text: str, *, wildcards: bool = True) -> list[Token]:
     out: list[Token] = []
     for ch in text:
         if wildcards and ch == "*":
@@ -63,7 +63,7 @@ def _lookup(ctx: Mapping[str, Sequence[str]], key: str) -> Sequence[str] | None:
     return None
 
 
-def _expand(text: str, ctx: Mapping[str, Sequence[str]], enabled: bool) -> list[Token] | None:
+def _expand(text: str, ctx: Mapping[str, Sequence[str]], *, enabled: bool) -> list[Token] | None:
     """Tokens for ``text`` with ${...} replaced; None when a variable has no value."""
     if not enabled:
         return _tokens(text)
@@ -114,11 +114,11 @@ def _action_applies(stmt: Mapping[str, Any], action: str) -> bool:
     return hit if "Action" in stmt else not hit
 
 
-def _resource_applies(stmt: Mapping[str, Any], req: Request, enabled: bool) -> bool:
+def _resource_applies(stmt: Mapping[str, Any], req: Request, *, enabled: bool) -> bool:
     if "Resource" not in stmt and "NotResource" not in stmt:
         return True
     listed = _as_list(stmt.get("Resource", stmt.get("NotResource")))
-    expanded = [_expand(p, req.context, enabled) for p in listed]
+    expanded = [_expand(p, req.context, enabled=enabled) for p in listed]
     usable = [t for t in expanded if t is not None]
     if not usable:
         return False  # every entry used a variable with no value
@@ -148,7 +148,7 @@ def _names_account(value: str, req: Request) -> bool:
     return bool(acct) and (value == acct or value.endswith(f":iam::{acct}:root"))
 
 
-def _principal(stmt: Mapping[str, Any], req: Request, has_boundary: bool) -> str | None:
+def _principal(stmt: Mapping[str, Any], req: Request, *, has_boundary: bool) -> str | None:
     """'direct', 'role', 'account', or None when the statement does not cover the caller."""
     if "Principal" in stmt:
         found = []
@@ -240,7 +240,7 @@ def _one(base: str, c: str, pattern: list[Token]) -> bool:
     if base.startswith("arn"):
         pp, cp = literal.split(":", 5), c.split(":", 5)
         if len(pp) == 6 and len(cp) == 6:
-            return all(_match(_tokens(a), b) for a, b in zip(pp, cp))
+            return all(_match(_tokens(a), b) for a, b in zip(pp, cp, strict=True))
         return _match(_tokens(literal), c)
     return _compare(base, c, literal)
 
@@ -249,7 +249,7 @@ def _negated(base: str) -> bool:
     return "not" in base
 
 
-def _condition(operator: str, key: str, values: Any, req: Request, enabled: bool) -> bool:
+def _condition(operator: str, key: str, values: Any, req: Request, *, enabled: bool) -> bool:
     qualifier = ""
     base = operator.lower()
     if ":" in base:
@@ -266,7 +266,7 @@ def _condition(operator: str, key: str, values: Any, req: Request, enabled: bool
         if qualifier == "foranyvalue":
             return False
         return _negated(base)
-    expanded = [_expand(v, req.context, enabled) for v in policy]
+    expanded = [_expand(v, req.context, enabled=enabled) for v in policy]
     patterns = [t for t in expanded if t is not None]
     if policy and not patterns:
         return False
@@ -281,9 +281,9 @@ def _condition(operator: str, key: str, values: Any, req: Request, enabled: bool
     return any(matches(c) for c in present) != _negated(base)
 
 
-def _conditions_hold(stmt: Mapping[str, Any], req: Request, enabled: bool) -> bool:
+def _conditions_hold(stmt: Mapping[str, Any], req: Request, *, enabled: bool) -> bool:
     return all(
-        _condition(op, key, values, req, enabled)
+        _condition(op, key, values, req, enabled=enabled)
         for op, block in stmt.get("Condition", {}).items()
         for key, values in block.items()
     )
@@ -293,7 +293,7 @@ def _conditions_hold(stmt: Mapping[str, Any], req: Request, enabled: bool) -> bo
 
 
 def _applicable(
-    policies: Sequence[Policy], req: Request, has_boundary: bool
+    policies: Sequence[Policy], req: Request, *, has_boundary: bool
 ) -> tuple[list[str | None], bool]:
     """(principal matches of applicable Allows, whether an applicable Deny exists)."""
     allows: list[str | None] = []
@@ -304,10 +304,10 @@ def _applicable(
             stmt = statement.raw
             if not _action_applies(stmt, req.action):
                 continue
-            if not _resource_applies(stmt, req, enabled):
+            if not _resource_applies(stmt, req, enabled=enabled):
                 continue
-            who = _principal(stmt, req, has_boundary)
-            if who is None or not _conditions_hold(stmt, req, enabled):
+            who = _principal(stmt, req, has_boundary=has_boundary)
+            if who is None or not _conditions_hold(stmt, req, enabled=enabled):
                 continue
             if stmt["Effect"] == "Deny":
                 deny = True
@@ -331,13 +331,17 @@ def reference_evaluate(
     resource: PolicyRef | None = None,
 ) -> str:
     has_boundary = bool(boundary)
+
+    def applicable(refs: Sequence[PolicyRef] | None) -> tuple[list[str | None], bool]:
+        return _applicable(_policies(refs), req, has_boundary=has_boundary)
+
     groups: dict[str, list[tuple[list[str | None], bool]]] = {
-        "rcp": [_applicable(_policies(level), req, has_boundary) for level in rcps or ()],
-        "scp": [_applicable(_policies(level), req, has_boundary) for level in scps or ()],
-        "resource": [_applicable(_policies([resource]), req, has_boundary)] if resource else [],
-        "identity": [_applicable(_policies(identity), req, has_boundary)],
-        "boundary": [_applicable(_policies(boundary), req, has_boundary)] if boundary else [],
-        "session": [_applicable(_policies(session), req, has_boundary)] if session else [],
+        "rcp": [applicable(level) for level in rcps or ()],
+        "scp": [applicable(level) for level in scps or ()],
+        "resource": [applicable([resource])] if resource else [],
+        "identity": [applicable(identity)],
+        "boundary": [applicable(boundary)] if boundary else [],
+        "session": [applicable(session)] if session else [],
     }
     # Step 1: any applicable Deny, anywhere.
     if any(deny for results in groups.values() for _, deny in results):

@@ -61,7 +61,7 @@ def serialize(route: Route, result: dict[str, Any] | None, request_id: str) -> H
     return HttpResponse(200, headers, encode(body))
 
 
-def error_body(err: AwsError, type_key: bool) -> bytes:
+def error_body(err: AwsError, *, type_key: bool) -> bytes:
     body: dict[str, Any] = {"__type": err.code} if type_key else {}
     if err.message:
         body["message"] = err.message

@@ -85,7 +85,8 @@ class RestTable:
             if any(v not in query.get(k, ()) for k, v in r.query_literals):
                 continue
             values = {
-                name: unquote(raw, errors="strict") for name, raw in zip(r.params, m.groups())
+                name: unquote(raw, errors="strict")
+                for name, raw in zip(r.params, m.groups(), strict=True)
             }
             return RestMatch(r.operation, values)
         return None

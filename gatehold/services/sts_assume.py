@@ -62,7 +62,7 @@ def find_role(call: Call, role_arn: str) -> Role | None:
     return role if role is not None and role.arn == role_arn else None
 
 
-def role_session_duration(params: Params, role: Role, chained: bool) -> int:
+def role_session_duration(params: Params, role: Role, *, chained: bool) -> int:
     seconds = int(params.get("DurationSeconds") or DEFAULT_SECONDS)
     if chained and seconds > CHAINED_MAX_SECONDS:
         raise errors.validation_error(
@@ -107,7 +107,7 @@ def session_tags(
     return tuple(inherited) + requested, tuple(transitive)
 
 
-def _trust_context(params: Params, mfa: bool, source: str | None) -> Context:
+def _trust_context(params: Params, *, mfa: bool, source: str | None) -> Context:
     context: Context = dict(tag_context(request_tags(params)))
     if params.get("ExternalId") is not None:
         context["sts:ExternalId"] = (params["ExternalId"],)
@@ -189,14 +189,14 @@ def assume_role(call: Call, params: Params) -> Result:
     mfa_at = check_mfa(call, params.get("SerialNumber"), params.get("TokenCode"))
     tags, transitive = session_tags(p, params)
     role = find_role(call, role_arn)
-    context = _trust_context(params, mfa_at is not None, source)
+    context = _trust_context(params, mfa=mfa_at is not None, source=source)
     if role is None:
         # Nobody may assume what does not exist: the same denial, nothing learnt.
         raise _not_authorized(p, role_arn)
     _authorize(call, role, context, params)
     policies = session_policy_texts(call, params)
     size = packed_size(policies, tags)
-    issued, expires = expiry(call, role_session_duration(params, role, chained))
+    issued, expires = expiry(call, role_session_duration(params, role, chained=chained))
     name = params["RoleSessionName"]
     session_arn = f"arn:aws:sts::{role.account_id}:assumed-role/{role.role_name}/{name}"
     facts = SessionFacts(

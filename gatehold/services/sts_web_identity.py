@@ -113,6 +113,7 @@ def _authorize(
     role: Role,
     provider: OidcProvider,
     context: Context,
+    *,
     tagged: bool,
     source: str | None,
 ) -> None:
@@ -176,7 +177,7 @@ def assume_role_with_web_identity(call: Call, params: Params) -> Result:
     context = _trust_context(
         _claim_context(provider, claims, aud), params, tags, transitive, source
     )
-    _authorize(call, role, provider, context, bool(tags), source)
+    _authorize(call, role, provider, context, tagged=bool(tags), source=source)
     return _issue(call, params, role, provider, claims, aud, tags, transitive, source)
 
 

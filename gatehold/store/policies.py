@@ -90,6 +90,7 @@ def delete(conn: Connection, policy_id: str) -> None:
 def list_query(
     account_id: str,
     path_prefix: str | None,
+    *,
     only_attached: bool,
     as_permissions: bool,
     as_boundary: bool,

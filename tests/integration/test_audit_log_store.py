@@ -5,6 +5,7 @@ follower cursor (`since`), retention pruning, and the batcher's flush on close."
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -197,7 +198,7 @@ def test_lookups_merge_overlapping_segments_newest_first(store: Store) -> None:
         with store.transaction() as db:
             log.append(db, recs, res, times)
     newest_first = [r for _, r in sorted(made, key=lambda m: m[0], reverse=True)]
-    carries = {
+    carries: dict[str | None, Callable[[dict[str, Any], str | None], bool]] = {
         None: lambda r, v: True,
         "EventName": lambda r, v: r["eventName"] == v,
         "Username": lambda r, v: r["userIdentity"]["userName"] == v,

@@ -8,7 +8,7 @@ import json
 import re
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,14 @@ from tests.support.aws import error_of, unique
 from tests.support.clients import REPO_ROOT
 from tests.support.seed import add_user_with_key
 from tests.support.servers import RunningServer, start_server
+
+
+def _created(record: dict[str, Any]) -> str | None:
+    """The user a CreateUser record made (None for any other record)."""
+    if record["eventName"] != "CreateUser":
+        return None
+    return str((record.get("requestParameters") or {}).get("userName"))
+
 
 FILE_NAME = re.compile(
     r"^(\d{12})_CloudTrail_([a-z0-9-]+)_(\d{8}T\d{4}Z)_([A-Za-z0-9]{16})\.json\.gz$"
@@ -47,19 +55,28 @@ def bucket(server: RunningServer) -> Path:
     return folder
 
 
-def delivered(folder: Path, want: int = 1, timeout: float = 30) -> list[dict[str, Any]]:
-    """Every record in the folder's log files, once at least `want` files exist."""
-    deadline = time.monotonic() + timeout
-    while True:
-        files = sorted(folder.rglob("*.json.gz"))
-        if len(files) >= want or time.monotonic() > deadline:
-            break
-        time.sleep(0.3)
+def _records(folder: Path) -> list[dict[str, Any]]:
     records = []
-    for path in files:
+    for path in sorted(folder.rglob("*.json.gz")):
         with gzip.open(path, "rt") as f:
             records += json.load(f)["Records"]
     return records
+
+
+def delivered(
+    folder: Path,
+    until: Callable[[list[dict[str, Any]]], bool] = bool,
+    timeout: float = 30,
+) -> list[dict[str, Any]]:
+    """Every record in the folder's log files, once they hold what `until` wants
+    (by default: any record). A call's record may come a delivery round after the
+    one before it, so a test waits for the records it needs, not for a file count."""
+    deadline = time.monotonic() + timeout
+    while True:
+        records = _records(folder)
+        if until(records) or time.monotonic() > deadline:
+            return records
+        time.sleep(0.3)
 
 
 def test_a_trail_delivers_log_files_as_cloudtrail_does(
@@ -75,7 +92,7 @@ def test_a_trail_delivers_log_files_as_cloudtrail_does(
     cloudtrail.start_logging(Name=name)
     user = unique("audited")
     iam.create_user(UserName=user)
-    records = delivered(folder)
+    records = delivered(folder, until=lambda rs: any(_created(r) == user for r in rs))
 
     files = list(folder.rglob("*.json.gz"))
     relative = files[0].relative_to(folder)
@@ -106,8 +123,9 @@ def test_stopped_trails_deliver_nothing_new(
     cloudtrail.stop_logging(Name=name)
     after = unique("after")
     iam.create_user(UserName=after)
+    delivered(folder, until=lambda rs: any(_created(r) == before for r in rs))
     time.sleep(7)  # past the settling time, several delivery rounds
-    users = {(r.get("requestParameters") or {}).get("userName") for r in delivered(folder)}
+    users = {_created(r) for r in delivered(folder)}
     assert before in users and after not in users
     status = cloudtrail.get_trail_status(Name=name)
     assert status["IsLogging"] is False and "StopLoggingTime" in status
@@ -206,8 +224,8 @@ def test_a_user_without_permission_cannot_make_trails(
     # A JSON-protocol service's refusal (CloudTrail API Reference, Common Errors).
     assert (code, status) == ("AccessDeniedException", 400)
     assert (
-        f"not authorized to perform: cloudtrail:CreateTrail on resource: arn:aws:cloudtrail:us-east-1:{server.account_id}:trail/{trail}"
-        in message
+        "not authorized to perform: cloudtrail:CreateTrail on resource: "
+        f"arn:aws:cloudtrail:us-east-1:{server.account_id}:trail/{trail}" in message
     )
     assert trail not in [t["Name"] for t in cloudtrail.list_trails()["Trails"]]
 
@@ -224,9 +242,7 @@ def test_trailscraper_generates_a_policy_from_the_log_files(
     user = unique("scraped")
     iam.create_user(UserName=user)
     iam.tag_user(UserName=user, Tags=[{"Key": "team", "Value": "audit"}])
-    iam.list_users()
-    delivered(folder)
-    time.sleep(1)
+    delivered(folder, until=lambda rs: {"CreateUser", "TagUser"} <= {r["eventName"] for r in rs})
     selected = subprocess.run(
         [str(trailscraper), "select", "--log-dir", str(folder), "--from", "-1days", "--to", "now"],
         capture_output=True,

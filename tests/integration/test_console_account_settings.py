@@ -7,6 +7,7 @@ each test leaves the account without a custom policy and without an alias."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -45,10 +46,8 @@ def clean_account(server: RunningServer) -> Iterator[None]:
 
     def clean() -> None:
         iam = server.client("iam")
-        try:
+        with contextlib.suppress(ClientError):
             iam.delete_account_password_policy()
-        except ClientError:
-            pass
         for alias in iam.list_account_aliases()["AccountAliases"]:
             iam.delete_account_alias(AccountAlias=alias)
 
@@ -76,7 +75,8 @@ def current_policy(server: RunningServer) -> dict[str, Any] | None:
     except ClientError as exc:
         assert exc.response["Error"]["Code"] == "NoSuchEntity"
         return None
-    return policy["PasswordPolicy"]
+    settings: dict[str, Any] = policy["PasswordPolicy"]
+    return settings
 
 
 def api_error_unvalidated(server: RunningServer, call: Callable[[Any], Any]) -> str:

@@ -65,9 +65,9 @@ def facts(**kw: bool) -> PrincipalFacts:
 
 
 def test_wrong_unknown_and_locked_answer_alike() -> None:
-    wrong = signin.after_password(False, facts())
-    unknown = signin.after_password(True, signin.NOBODY)
-    locked = signin.after_password(True, facts(locked=True))
+    wrong = signin.after_password(password_ok=False, facts=facts())
+    unknown = signin.after_password(password_ok=True, facts=signin.NOBODY)
+    locked = signin.after_password(password_ok=True, facts=facts(locked=True))
     assert wrong.error == unknown.error == locked.error == signin.INCORRECT
     assert {wrong.stage, unknown.stage, locked.stage} == {Stage.NEED_PASSWORD}
     # A locked account's attempts are not counted (no push towards the hard limit).
@@ -75,17 +75,20 @@ def test_wrong_unknown_and_locked_answer_alike() -> None:
 
 
 def test_stages_in_aws_order() -> None:
-    t = signin.after_password(True, facts(has_mfa=True, reset_required=True))
+    t = signin.after_password(password_ok=True, facts=facts(has_mfa=True, reset_required=True))
     assert t.stage is Stage.NEED_MFA and Effect.CLEAR_FAILURES not in t.effects
-    t = signin.after_mfa(True, facts(has_mfa=True, reset_required=True))
+    t = signin.after_mfa(code_ok=True, facts=facts(has_mfa=True, reset_required=True))
     assert t.stage is Stage.NEED_NEW_PASSWORD and Effect.CLEAR_FAILURES in t.effects
-    assert signin.after_new_password(True).stage is Stage.SIGNED_IN
-    assert signin.after_password(True, facts()).stage is Stage.SIGNED_IN
+    assert signin.after_new_password(changed=True).stage is Stage.SIGNED_IN
+    assert signin.after_password(password_ok=True, facts=facts()).stage is Stage.SIGNED_IN
 
 
 def test_expired_password_must_be_changed_unless_hard_expiry() -> None:
-    assert signin.after_password(True, facts(expired=True)).stage is Stage.NEED_NEW_PASSWORD
-    hard = signin.after_password(True, facts(expired=True, hard_expiry=True))
+    assert (
+        signin.after_password(password_ok=True, facts=facts(expired=True)).stage
+        is Stage.NEED_NEW_PASSWORD
+    )
+    hard = signin.after_password(password_ok=True, facts=facts(expired=True, hard_expiry=True))
     assert hard.stage is Stage.NEED_PASSWORD and hard.error == signin.EXPIRED_HARD
 
 
@@ -95,14 +98,20 @@ def test_a_correct_password_recorded_after_a_lock_is_refused() -> None:
     A parallel burst may lock the account while a correct password is being hashed."""
     from gatehold.console import flow
 
-    t = flow.judge_password(True, facts(), locked_now=True)
+    t = flow.judge_password(password_ok=True, facts=facts(), locked_now=True)
     assert t.error == signin.INCORRECT and t.stage is Stage.NEED_PASSWORD
     assert t.effects == ()  # no session, neither counted nor cleared
     # A wrong password judged after the lock is not counted either.
-    assert flow.judge_password(False, facts(), locked_now=True).effects == ()
+    assert flow.judge_password(password_ok=False, facts=facts(), locked_now=True).effects == ()
     # Locked at the first look: refused even if unlocked meanwhile.
-    assert flow.judge_password(True, facts(locked=True), locked_now=False).effects == ()
+    assert (
+        flow.judge_password(password_ok=True, facts=facts(locked=True), locked_now=False).effects
+        == ()
+    )
     # Not locked at either point: the usual outcomes.
-    assert flow.judge_password(True, facts(), locked_now=False).stage is Stage.SIGNED_IN
-    wrong = flow.judge_password(False, facts(), locked_now=False)
+    assert (
+        flow.judge_password(password_ok=True, facts=facts(), locked_now=False).stage
+        is Stage.SIGNED_IN
+    )
+    wrong = flow.judge_password(password_ok=False, facts=facts(), locked_now=False)
     assert wrong.effects == (Effect.COUNT_FAILURE,)

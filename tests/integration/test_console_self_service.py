@@ -9,7 +9,7 @@ import html
 import json
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pyotp
@@ -21,8 +21,8 @@ from gatehold.console import password_checks
 from gatehold.store import accounts
 from gatehold.store.db import Store, sqlite_url
 from tests.support.audit_events import records
-from tests.support.aws import error_of
-from tests.support.console import PASSWORD, allow_change_password, fresh_code, make_user, unique
+from tests.support.aws import error_of, unique
+from tests.support.console import PASSWORD, allow_change_password, fresh_code, make_user
 from tests.support.console_http import Browser, Page, sign_in
 from tests.support.servers import ROOT_PASSWORD, RunningServer
 
@@ -35,7 +35,7 @@ BAD_CODE = "Authentication code for device is not valid."
 # AWS's sample policy "IAM: Allows IAM users to self-manage an MFA device"
 # (IAM User Guide, reference_policies_examples_iam_mfa-selfmanage): without MFA,
 # everything but setting up MFA is denied.
-SELF_MANAGE_MFA = [
+SELF_MANAGE_MFA: list[dict[str, Any]] = [
     {
         "Sid": "AllowListActions",
         "Effect": "Allow",
@@ -83,7 +83,7 @@ SELF_MANAGE_MFA = [
 ]
 
 # What the console's credentials page needs to manage one's own keys and devices.
-OWN_CREDENTIALS = [
+OWN_CREDENTIALS: list[dict[str, Any]] = [
     {
         "Effect": "Allow",
         "Action": [
@@ -135,7 +135,7 @@ def _element(page: Page, element_id: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def browser_for(server: RunningServer) -> Any:
+def browser_for(server: RunningServer) -> Callable[[], Browser]:
     return lambda: Browser(f"http://127.0.0.1:{server.port}")
 
 
@@ -148,7 +148,9 @@ def store(server: RunningServer) -> Iterator[Store]:
         s.dispose()
 
 
-def _signed_in(server: RunningServer, browser_for: Any, name: str, otp: Any = None) -> Browser:
+def _signed_in(
+    server: RunningServer, browser_for: Callable[[], Browser], name: str, otp: Any = None
+) -> Browser:
     b = browser_for()
     page = sign_in(b, server.account_id, name, PASSWORD)
     if otp is not None:
@@ -254,7 +256,7 @@ def test_a_post_without_the_csrf_token_changes_nothing(
 
 def test_root_changes_its_own_password(server: RunningServer, browser_for: Any) -> None:
     def root_session(password: str) -> Browser:
-        b = browser_for()
+        b: Browser = browser_for()
         b.get("/signin?type=root")
         page = b.submit("/signin", root_email=ROOT_EMAIL, password=password)
         assert page.path == "/console"
@@ -504,8 +506,8 @@ def test_a_user_allowed_only_to_change_the_password_cannot_create_a_key(
     page = _post(b, f"{BASE}/keys/create")
     assert page.status == 403
     assert (
-        f"is not authorized to perform: iam:CreateAccessKey on resource: arn:aws:iam::{server.account_id}:user/{name}"
-        in _text(page)
+        "is not authorized to perform: iam:CreateAccessKey on resource: "
+        f"arn:aws:iam::{server.account_id}:user/{name}" in _text(page)
     )
     assert server.client("iam").list_access_keys(UserName=name)["AccessKeyMetadata"] == []
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.aws import unique
 from tests.support.console import (
     INCORRECT,
     PASSWORD,
@@ -20,7 +21,6 @@ from tests.support.console import (
     fresh_code,
     make_user,
     remove_mfa,
-    unique,
     unlock,
 )
 from tests.support.console_http import Browser, sign_in

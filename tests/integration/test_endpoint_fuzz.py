@@ -28,7 +28,9 @@ _INTERESTING_HEADERS = st.sampled_from(
         ("X-Amz-Target", "Nope.Nothing"),
         (
             "Authorization",
-            "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20260101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=00",
+            "AWS4-HMAC-SHA256 "
+            "Credential=AKIAIOSFODNN7EXAMPLE/20260101/us-east-1/iam/aws4_request, "
+            "SignedHeaders=host, Signature=00",
         ),
         ("Authorization", "AWS4-HMAC-SHA256"),
         ("Authorization", "Bearer x"),

@@ -4,6 +4,7 @@ inactive key refused at once, last-used facts, and keys of the root user."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -151,6 +152,7 @@ def test_a_user_without_permission_is_denied_and_learns_nothing(
     key_id = iam.create_access_key(UserName=target)["AccessKey"]["AccessKeyId"]
     outsider = server.client("iam", keys=add_user_with_key(server, unique("outsider")))
     before = snapshot(server)
+    call: Callable[[], object]
     for call in (
         lambda: outsider.create_access_key(UserName=target),
         lambda: outsider.create_access_key(),

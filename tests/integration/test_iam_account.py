@@ -39,7 +39,10 @@ ASSUME_EC2 = (
     '{"Version":"2012-10-17","Statement":[{"Effect":"Allow",'
     '"Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}'
 )
-POLICY = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:ListBucket","Resource":"*"}]}'
+POLICY = (
+    '{"Version":"2012-10-17","Statement":'
+    '[{"Effect":"Allow","Action":"s3:ListBucket","Resource":"*"}]}'
+)
 
 
 def _name(prefix: str) -> str:

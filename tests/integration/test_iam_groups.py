@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -145,6 +146,7 @@ def test_a_user_without_permission_is_denied(server: RunningServer, iam: Any) ->
     iam.create_group(GroupName=group)
     outsider = server.client("iam", keys=add_user_with_key(server, unique("outsider")))
     before = snapshot(server)
+    call: Callable[[], object]
     for call in (
         lambda: outsider.create_group(GroupName=unique("mine")),
         lambda: outsider.get_group(GroupName=group),

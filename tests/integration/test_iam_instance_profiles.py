@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -87,6 +88,7 @@ def test_role_and_profile_deletion_wait_for_removal(iam: Any) -> None:
     name, role = unique("del"), make_role(iam)
     iam.create_instance_profile(InstanceProfileName=name)
     iam.add_role_to_instance_profile(InstanceProfileName=name, RoleName=role)
+    call: Callable[[], object]
     for call in (
         lambda: iam.delete_role(RoleName=role),
         lambda: iam.delete_instance_profile(InstanceProfileName=name),

@@ -3,7 +3,8 @@ and ChangePassword, with AWS's errors for each broken rule."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import contextlib
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -25,15 +26,11 @@ VIOLATION = (
 @pytest.fixture
 def no_policy(iam: Any) -> Iterator[None]:
     """Each test starts and ends without a custom password policy."""
-    try:
+    with contextlib.suppress(ClientError):
         iam.delete_account_password_policy()
-    except ClientError:
-        pass
     yield
-    try:
+    with contextlib.suppress(ClientError):
         iam.delete_account_password_policy()
-    except ClientError:
-        pass
 
 
 def test_create_get_update_delete_login_profile(iam: Any, no_policy: None) -> None:
@@ -208,6 +205,7 @@ def test_a_user_without_permission_is_denied(
     iam.create_user(UserName=target)
     outsider = server.client("iam", keys=add_user_with_key(server, unique("outsider")))
     before = snapshot(server)
+    call: Callable[[], object]
     for call in (
         lambda: outsider.create_login_profile(UserName=target, Password=GOOD),
         lambda: outsider.get_login_profile(UserName=target),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pyotp
@@ -198,6 +199,7 @@ def test_a_user_without_permission_is_denied(server: RunningServer, iam: Any) ->
     serial, app = new_device(iam)
     outsider = server.client("iam", keys=add_user_with_key(server, unique("outsider")))
     before = snapshot(server)
+    call: Callable[[], object]
     for call in (
         lambda: outsider.create_virtual_mfa_device(VirtualMFADeviceName=unique("mine")),
         lambda: outsider.enable_mfa_device(UserName=user, SerialNumber=serial, **codes(app)),

@@ -128,7 +128,10 @@ def test_policy_document_travels_url_encoded_as_aws_sends_it(
     server: RunningServer, iam: Any
 ) -> None:
     name = unique("wire")
-    text = '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}'
+    text = (
+        '{"Version": "2012-10-17", "Statement": '
+        '[{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}'
+    )
     arn = make_policy(iam, name, PolicyDocument=text)["Arn"]
     raw: dict[str, bytes] = {}
 

@@ -37,7 +37,10 @@ def simulate(server: RunningServer, **kw: Any) -> dict[str, Any]:
 
 
 def test_allowed_on_every_resource_reports_the_matching_statement(server: RunningServer) -> None:
-    text = '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}'
+    text = (
+        '{"Version": "2012-10-17", "Statement": '
+        '[{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}'
+    )
     resp = simulate(server, PolicyInputList=[text], ActionNames=["s3:GetObject"])
     assert resp["IsTruncated"] is False
     [result] = resp["EvaluationResults"]
@@ -310,7 +313,10 @@ def test_pages_through_results_with_marker(server: RunningServer) -> None:
         ),
         (
             {"CallerArn": "arn:aws:sts::123456789012:assumed-role/r/s"},
-            "Invalid Entity Arn: arn:aws:sts::123456789012:assumed-role/r/s does not clearly define entity type and name.",
+            (
+                "Invalid Entity Arn: arn:aws:sts::123456789012:assumed-role/r/s "
+                "does not clearly define entity type and name."
+            ),
         ),
     ],
 )

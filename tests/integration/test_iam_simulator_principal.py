@@ -296,7 +296,8 @@ def test_denied_caller_learns_nothing_about_which_entities_exist(
             403,
             "AccessDenied",
             (
-                f"User: {me} is not authorized to perform: iam:SimulatePrincipalPolicy on resource: {source} "
+                f"User: {me} is not authorized to perform: iam:SimulatePrincipalPolicy "
+                f"on resource: {source} "
                 "because no identity-based policy allows the iam:SimulatePrincipalPolicy action"
             ),
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -128,12 +129,12 @@ def test_delete_user_refuses_while_it_has_dependents(server: RunningServer, iam:
         "Cannot delete entity, must delete access keys first.",
         "Cannot delete entity, must remove user from all groups first.",
     ]
-    undo = [
+    undo: list[Callable[[], object]] = [
         lambda: iam.delete_login_profile(UserName=name),
         lambda: iam.delete_access_key(UserName=name, AccessKeyId=key),
         lambda: iam.remove_user_from_group(GroupName=group, UserName=name),
     ]
-    for message, step in zip(expected, undo):
+    for message, step in zip(expected, undo, strict=True):
         before = snapshot(server)
         with pytest.raises(ClientError) as exc:
             iam.delete_user(UserName=name)
@@ -223,6 +224,7 @@ def test_a_user_without_permission_is_denied_and_learns_nothing(
     existing = unique("target")
     iam.create_user(UserName=existing)
     before = snapshot(server)
+    call: Callable[[], object]
     for call in (
         lambda: nosy.create_user(UserName=unique("sneaky")),
         lambda: nosy.delete_user(UserName=existing),

@@ -66,7 +66,7 @@ class FakeSmtp(socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, tls: ssl.SSLContext, offer_starttls: bool, delay_s: float = 0) -> None:
+    def __init__(self, tls: ssl.SSLContext, *, offer_starttls: bool, delay_s: float = 0) -> None:
         super().__init__(("127.0.0.1", 0), _Session)
         self.tls, self.offer_starttls, self.delay_s = tls, offer_starttls, delay_s
         self.received: list[dict[str, Any]] = []
@@ -136,7 +136,9 @@ def smtp(
     tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     tls.load_cert_chain(cert, key)
     param = getattr(request, "param", {})
-    server = FakeSmtp(tls, param.get("starttls", True), param.get("delay_s", 0))
+    server = FakeSmtp(
+        tls, offer_starttls=param.get("starttls", True), delay_s=param.get("delay_s", 0)
+    )
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         yield server
@@ -217,7 +219,9 @@ def test_forgot_password_answers_before_the_mail_is_sent(
         conn.request("GET", "/signin/forgot")
         first = conn.getresponse()
         page = first.read().decode()
-        cookie = first.getheader("set-cookie").split(";", 1)[0]
+        set_cookie = first.getheader("set-cookie")
+        assert set_cookie is not None
+        cookie = set_cookie.split(";", 1)[0]
         token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
         took = {}
         for email_address in ("root@example.com", "nobody@example.com"):

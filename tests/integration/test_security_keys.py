@@ -101,7 +101,7 @@ class Client:
         return self.post("/signin", account=account, user_name=name, password=password)
 
 
-def allow_own_mfa(server: RunningServer, name: str, deny_enable: bool = False) -> None:
+def allow_own_mfa(server: RunningServer, name: str, *, deny_enable: bool = False) -> None:
     """What AWS's docs grant for managing one's own MFA devices in the console."""
     user_arn = f"arn:aws:iam::{server.account_id}:user/{name}"
     statements: list[dict[str, Any]] = [
@@ -439,7 +439,8 @@ def test_an_app_and_a_key_side_by_side(server: RunningServer) -> None:
 
 def serial_of(server: RunningServer, name: str, kind: str) -> str:
     devices = server.client("iam").list_mfa_devices(UserName=name)["MFADevices"]
-    return next(d["SerialNumber"] for d in devices if kind in d["SerialNumber"])
+    serial: str = next(d["SerialNumber"] for d in devices if kind in d["SerialNumber"])
+    return serial
 
 
 def test_the_root_user_registers_a_key(server: RunningServer) -> None:

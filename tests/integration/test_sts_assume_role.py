@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -34,9 +35,9 @@ def trust(
 def new_role(
     iam: Any, trust_doc: str, policy: dict[str, Any] | None = ADMIN_LIKE, **kw: Any
 ) -> dict[str, Any]:
-    role = iam.create_role(RoleName=unique("role"), AssumeRolePolicyDocument=trust_doc, **kw)[
-        "Role"
-    ]
+    role: dict[str, Any] = iam.create_role(
+        RoleName=unique("role"), AssumeRolePolicyDocument=trust_doc, **kw
+    )["Role"]
     if policy:
         iam.put_role_policy(
             RoleName=role["RoleName"], PolicyName="p", PolicyDocument=json.dumps(policy)
@@ -231,6 +232,7 @@ def test_session_policy_intersects_the_role(server: RunningServer, iam: Any) -> 
     assert 0 < answer["PackedPolicySize"] <= 100
     role_iam = session_client(server, "iam", answer["Credentials"])
     role_iam.list_users()
+    call: Callable[[], object]
     for call in (
         lambda: role_iam.list_groups(),
         lambda: role_iam.create_user(UserName=unique("x")),

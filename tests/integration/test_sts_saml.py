@@ -330,7 +330,11 @@ def test_a_wrong_recipient_or_audience_is_refused(
     server: RunningServer, provider_arn: str, field: str
 ) -> None:
     role = new_role(server, trust(provider_arn))
-    assertion = IDP.response([pair(role, provider_arn)], **{field: "https://app.example.org/acs"})
+    elsewhere = "https://app.example.org/acs"
+    if field == "recipient":
+        assertion = IDP.response([pair(role, provider_arn)], recipient=elsewhere)
+    else:
+        assertion = IDP.response([pair(role, provider_arn)], audience=elsewhere)
     code, message, status = refused(server, role, provider_arn, assertion)
     assert (code, status) == ("InvalidIdentityToken", 400)
     assert field.capitalize() in message or field in message

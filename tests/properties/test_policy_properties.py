@@ -26,10 +26,12 @@ RESOURCES = [
     f"arn:aws:iam::{ACCOUNT}:user/alice",
     f"arn:aws:ec2:us-east-1:{ACCOUNT}:instance/i-1",
 ]
-ACTION_PATTERNS = ACTIONS + [
+ACTION_PATTERNS = [
+    *ACTIONS,
     "*", "s3:*", "s3:Get*", "S3:GETOBJECT", "s3:?utObject", "iam:*User", "ec2:*", "*:RunInstances",
 ]  # fmt: skip
-RESOURCE_PATTERNS = RESOURCES + [
+RESOURCE_PATTERNS = [
+    *RESOURCES,
     "*",
     "arn:aws:s3:::bucket-a/*",
     "arn:aws:s3:::bucket-?",
@@ -99,7 +101,7 @@ def conditions(draw: st.DrawFn, min_keys: int = 0, max_keys: int = 2) -> dict[st
 
 
 @st.composite
-def statements(draw: st.DrawFn, principal: bool = False) -> dict[str, Any]:
+def statements(draw: st.DrawFn, *, principal: bool = False) -> dict[str, Any]:
     stmt: dict[str, Any] = {"Effect": draw(st.sampled_from(["Allow", "Allow", "Deny"]))}
     action_key = "NotAction" if draw(st.integers(0, 5)) == 0 else "Action"
     stmt[action_key] = draw(st.lists(st.sampled_from(ACTION_PATTERNS), min_size=1, max_size=3))
@@ -312,8 +314,8 @@ def test_action_names_ignore_case(req: Request, scenario: dict[str, Any]) -> Non
 def test_conditions_agree_with_the_reference(
     req: Request, cond: dict[str, Any], effect: str
 ) -> None:
-    stmt = {"Effect": effect, "Action": "*", "Resource": "*", "Condition": cond}
-    allow_all = {"Effect": "Allow", "Action": "*", "Resource": "*"}
+    stmt: dict[str, Any] = {"Effect": effect, "Action": "*", "Resource": "*", "Condition": cond}
+    allow_all: dict[str, Any] = {"Effect": "Allow", "Action": "*", "Resource": "*"}
     stmts = [stmt] if effect == "Allow" else [allow_all, stmt]
     identity = [PolicyRef(_policy(stmts, PolicyKind.IDENTITY), "p", "user")]
     req = Request(**{**_fields(req), "is_root": False})

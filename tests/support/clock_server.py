@@ -78,7 +78,7 @@ def mail_count(folder: Path) -> int:
 def link_in(msg: EmailMessage) -> str:
     body = msg.get_body(("plain",))
     assert body is not None
-    text = body.get_content()
+    text: str = body.get_content()
     return next(w for w in text.split() if w.startswith("http"))
 
 

@@ -14,6 +14,7 @@ def request(
     headers: list[tuple[str, str]] | dict[str, str] | None = None,
 ) -> tuple[int, dict[str, str], bytes]:
     u = urlparse(endpoint)
+    assert u.hostname is not None, endpoint
     conn = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
     try:
         data = body.encode() if isinstance(body, str) else body

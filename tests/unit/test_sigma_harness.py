@@ -37,7 +37,7 @@ def test_values_match_case_insensitively_as_sigma_does() -> None:
 def test_a_field_no_record_has_is_null() -> None:
     # `not filter` on a field none of the records has: the filter is false, the rule
     # fires on its selection (and not on other events).
-    records = [
+    records: list[dict[str, Any]] = [
         {"eventID": "u", "eventSource": "iam.amazonaws.com", "eventName": "UpdateLoginProfile",
          "userIdentity": {"arn": "arn:aws:iam::123456789012:user/admin"}},
         {"eventID": "x", "eventSource": "iam.amazonaws.com", "eventName": "CreateLoginProfile"},

@@ -12,7 +12,7 @@ ROLE = {"RoleArn": "arn:aws:iam::222222222222:role/r"}
 
 
 def test_the_setting_never_deactivates_us_east_1() -> None:
-    assert OFF == frozenset({"us-west-2", "eu-west-1"})
+    assert frozenset({"us-west-2", "eu-west-1"}) == OFF
     assert sts_regions.parse("") == frozenset()
 
 

@@ -140,7 +140,7 @@ def _users(call: Call, after: list[Any] | None, limit: int) -> tuple[Items, bool
     ids = [u.user_id for u in records]
     attached, inline = _attached(call, attachments.USER, ids), _inline(call, attachments.USER, ids)
     items: Items = []
-    for user, key in zip(records, _keys(rows, order)):
+    for user, key in zip(records, _keys(rows, order), strict=True):
         group_query, group_order = groups.groups_of_user_listing(user.user_id)
         group_names = [
             r._mapping["group_name"] for r in call.db.execute(group_query.order_by(*group_order))
@@ -185,7 +185,7 @@ def _groups(call: Call, after: list[Any] | None, limit: int) -> tuple[Items, boo
             },
             key,
         )
-        for g, key in zip(records, _keys(rows, order))
+        for g, key in zip(records, _keys(rows, order), strict=True)
     ]
     return items, more
 
@@ -198,7 +198,7 @@ def _roles(call: Call, after: list[Any] | None, limit: int) -> tuple[Items, bool
     attached, inline = _attached(call, attachments.ROLE, ids), _inline(call, attachments.ROLE, ids)
     profiles = instance_profiles.profiles_of_roles(call.db, ids)
     items: Items = []
-    for role, key in zip(records, _keys(rows, order)):
+    for role, key in zip(records, _keys(rows, order), strict=True):
         detail: dict[str, Any] = {
             "Path": role.path,
             "RoleName": role.role_name,
@@ -235,10 +235,16 @@ def _policy_details(call: Call, infos: list[PolicyInfo]) -> list[dict[str, Any]]
 
 
 def _local(call: Call, after: list[Any] | None, limit: int) -> tuple[Items, bool]:
-    query, order = policy_store.list_query(call.ctx.principal.account_id, None, False, True, True)
+    query, order = policy_store.list_query(
+        call.ctx.principal.account_id,
+        None,
+        only_attached=False,
+        as_permissions=True,
+        as_boundary=True,
+    )
     rows, more = _page(call, query, order, after, limit)
     infos = [from_customer(policy_store.record(r)) for r in rows]
-    return list(zip(_policy_details(call, infos), _keys(rows, order))), more
+    return list(zip(_policy_details(call, infos), _keys(rows, order), strict=True)), more
 
 
 def _aws(call: Call, after: list[Any] | None, limit: int) -> tuple[Items, bool]:
@@ -252,7 +258,8 @@ def _aws(call: Call, after: list[Any] | None, limit: int) -> tuple[Items, bool]:
     ]
     chosen = candidates[: max(limit, 0)]
     keys = [[p.name.lower(), p.arn] for p in chosen]
-    return list(zip(_policy_details(call, chosen), keys)), len(candidates) > len(chosen)
+    items = list(zip(_policy_details(call, chosen), keys, strict=True))
+    return items, len(candidates) > len(chosen)
 
 
 _SECTIONS: dict[int, Callable[[Call, list[Any] | None, int], tuple[Items, bool]]] = {

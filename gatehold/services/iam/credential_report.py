@@ -47,7 +47,7 @@ def _time(value: datetime | None) -> str:
     return value.astimezone(UTC).replace(microsecond=0).isoformat()
 
 
-def _bool(value: bool) -> str:
+def _bool(*, value: bool) -> str:
     return "true" if value else "false"
 
 
@@ -56,7 +56,7 @@ def _key_columns(keys: tuple[KeyFacts, ...], index: int) -> list[str]:
         return ["false", NA, NA, NA, NA]
     k = keys[index]
     return [
-        _bool(k.active),
+        _bool(value=k.active),
         _time(k.created_at),
         _time(k.last_used_at),
         k.last_used_region or NA,
@@ -67,10 +67,10 @@ def _key_columns(keys: tuple[KeyFacts, ...], index: int) -> list[str]:
 def _cert_columns(certs: tuple[KeyFacts, ...], index: int) -> list[str]:
     if index >= len(certs):
         return ["false", NA]
-    return [_bool(certs[index].active), _time(certs[index].created_at)]
+    return [_bool(value=certs[index].active), _time(certs[index].created_at)]
 
 
-def _password_columns(u: UserFacts, root: bool, max_age_days: int | None) -> list[str]:
+def _password_columns(u: UserFacts, *, root: bool, max_age_days: int | None) -> list[str]:
     if root:
         return [NOT_SUPPORTED, NO_INFORMATION, NOT_SUPPORTED, NOT_SUPPORTED]
     has_password = u.password_changed_at is not None
@@ -81,16 +81,16 @@ def _password_columns(u: UserFacts, root: bool, max_age_days: int | None) -> lis
     next_rotation = NA
     if u.password_changed_at is not None and max_age_days:
         next_rotation = _time(u.password_changed_at + timedelta(days=max_age_days))
-    return [_bool(has_password), last_used, _time(u.password_changed_at), next_rotation]
+    return [_bool(value=has_password), last_used, _time(u.password_changed_at), next_rotation]
 
 
-def _row(u: UserFacts, root: bool, max_age_days: int | None) -> list[str]:
+def _row(u: UserFacts, *, root: bool, max_age_days: int | None) -> list[str]:
     return [
         u.name,
         u.arn,
         _time(u.created_at),
-        *_password_columns(u, root, max_age_days),
-        _bool(u.mfa_active),
+        *_password_columns(u, root=root, max_age_days=max_age_days),
+        _bool(value=u.mfa_active),
         *_key_columns(u.access_keys, 0),
         *_key_columns(u.access_keys, 1),
         *_cert_columns(u.certificates, 0),
@@ -102,9 +102,9 @@ def render(inputs: ReportInputs) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
-    writer.writerow(_row(inputs.root, True, inputs.max_password_age_days))
+    writer.writerow(_row(inputs.root, root=True, max_age_days=inputs.max_password_age_days))
     for user in inputs.users:
-        writer.writerow(_row(user, False, inputs.max_password_age_days))
+        writer.writerow(_row(user, root=False, max_age_days=inputs.max_password_age_days))
     return out.getvalue().encode("utf-8")
 
 

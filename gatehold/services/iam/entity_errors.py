@@ -51,7 +51,8 @@ def role_exists(name: str) -> AwsError:
 
 
 def policy_exists(name: str) -> AwsError:
-    # konstructio/kubefirst#855: "A policy called ... already exists. Duplicate names are not allowed."
+    # konstructio/kubefirst#855:
+    # "A policy called ... already exists. Duplicate names are not allowed."
     return entity_already_exists(
         f"A policy called {name} already exists. Duplicate names are not allowed."
     )

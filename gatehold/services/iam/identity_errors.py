@@ -96,7 +96,9 @@ _CONFLICTS = {
     "signing certificates": "Cannot delete entity, must delete signing certificates first.",
     "SSH public keys": "Cannot delete entity, must delete SSH public keys first.",
     # Not confirmed against AWS.
-    "service specific credentials": "Cannot delete entity, must delete service specific credentials first.",
+    "service specific credentials": (
+        "Cannot delete entity, must delete service specific credentials first."
+    ),
     "MFA devices": "Cannot delete entity, must delete MFA device first.",
     "inline policies": "Cannot delete entity, must delete policies first.",
     "attached policies": "Cannot delete entity, must detach all policies first.",

@@ -178,9 +178,9 @@ def _local_page(call: Call, params: Params, max_items: int) -> Page:
     query, order = policy_store.list_query(
         call.ctx.principal.account_id,
         params.get("PathPrefix"),
-        only_attached,
-        as_permissions,
-        as_boundary,
+        only_attached=only_attached,
+        as_permissions=as_permissions,
+        as_boundary=as_boundary,
     )
     try:
         return keyset_page(call.db, query, order, params.get("Marker"), max_items)

@@ -102,7 +102,8 @@ def create_service_linked_role(call: Call, params: Params) -> Result:
     if role_store.get_by_name(call.db, account, name) is not None:
         # Rayraegah/terraform-aws-hasura#17 and others quote this InvalidInput (400).
         raise invalid_input(
-            f"Service role name {name} has been taken in this account, please try a different suffix."
+            f"Service role name {name} has been taken in this account, "
+            "please try a different suffix."
         )
     role = new_role(call, name, path, trust_policy(service), params.get("Description"), 3600, None)
     role_store.insert(call.db, role)

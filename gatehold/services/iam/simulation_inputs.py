@@ -117,7 +117,8 @@ def action_names(values: Sequence[str]) -> list[str]:
         service, sep, name = action.partition(":")
         if not sep or not service or not name or ":" in name:
             raise invalid_input(
-                f"Invalid action name {action}: actions must be prefaced by a vendor, e.g., iam:CreateUser."
+                f"Invalid action name {action}: "
+                "actions must be prefaced by a vendor, e.g., iam:CreateUser."
             )
         if "*" in action or "?" in action:
             raise invalid_input(f"Invalid action name {action}: wildcards are not supported.")
@@ -170,7 +171,8 @@ def organization_levels(levels: Sequence[dict[str, Any]] | None) -> list[list[Po
         if not texts:
             # Unconfirmed wording.
             raise invalid_input(
-                f"Organization policy at index {n} must contain at least one service control policy."
+                f"Organization policy at index {n} "
+                "must contain at least one service control policy."
             )
         out.append(policy_refs(texts, f"OrderedOrganizationPolicyInputList.{n}", PolicyKind.SCP))
     return out

@@ -32,7 +32,9 @@ TRAIL = Trail(
 )
 
 
-def record(region: str, source: str = "sts.amazonaws.com", account: str = "123456789012") -> dict:
+def record(
+    region: str, source: str = "sts.amazonaws.com", account: str = "123456789012"
+) -> dict[str, str]:
     return {"awsRegion": region, "eventSource": source, "recipientAccountId": account}
 
 

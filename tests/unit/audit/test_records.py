@@ -43,7 +43,7 @@ USER = Principal(
 )
 
 
-def _filled(shape: Any, secret: bool = False, depth: int = 0) -> Any:
+def _filled(shape: Any, *, secret: bool = False, depth: int = 0) -> Any:
     """A value for every member of `shape`: SECRET in every string under a member
     botocore marks sensitive (or that carries a code or token botocore does not
     mark), "x" elsewhere."""
@@ -53,13 +53,13 @@ def _filled(shape: Any, secret: bool = False, depth: int = 0) -> Any:
         if depth > 6:
             return {}
         return {
-            name: _filled(member, secret or name in records.ALWAYS_REDACTED, depth + 1)
+            name: _filled(member, secret=secret or name in records.ALWAYS_REDACTED, depth=depth + 1)
             for name, member in shape.members.items()
         }
     if kind == "list":
-        return [_filled(shape.member, secret, depth + 1)]
+        return [_filled(shape.member, secret=secret, depth=depth + 1)]
     if kind == "map":
-        return {"k": _filled(shape.value, secret, depth + 1)}
+        return {"k": _filled(shape.value, secret=secret, depth=depth + 1)}
     if kind in ("integer", "long"):
         return 1
     if kind == "boolean":
@@ -192,7 +192,7 @@ def test_sign_in_records() -> None:
             NOW,
             "192.0.2.1",
             "ua",
-            additional=records.login_data("/c", False),
+            additional=records.login_data("/c", mfa_used=False),
         )
     )
     assert ok["responseElements"] == {"ConsoleLogin": "Success"}

@@ -103,7 +103,7 @@ def test_a_failed_sign_in_status_is_an_idp_rejection() -> None:
     assert rejected(encode(response))[0] == "rejected"
 
 
-def encrypted_keys(encryption_required: bool = False) -> ProviderKeys:
+def encrypted_keys(*, encryption_required: bool = False) -> ProviderKeys:
     metadata = parse(IDP.metadata())
     expected = Expected(metadata.entity_id, UUID, encryption_required=encryption_required)
     return ProviderKeys(metadata.signing_certificates, expected, [SP_KEY])
@@ -125,7 +125,10 @@ def test_an_encrypted_assertion_is_decrypted(encryption: str, sign: str) -> None
         encrypt_for=SP_KEY.public_key(),
         encryption=encryption,
     )
-    assert read_response(encoded, encrypted_keys(True), NOW).session_name == "enc.user"
+    assert (
+        read_response(encoded, encrypted_keys(encryption_required=True), NOW).session_name
+        == "enc.user"
+    )
 
 
 def test_encrypted_assertions_are_checked_like_plain_ones() -> None:
@@ -160,12 +163,12 @@ def test_a_provider_requiring_encryption_refuses_plain_assertions() -> None:
     plain = IDP.response([f"{ROLE},{PROVIDER}"], now=NOW, recipient=ACS)
     assert read_response(plain, encrypted_keys(), NOW).session_name == "alice"
     with pytest.raises(AssertionRejected) as exc:
-        read_response(plain, encrypted_keys(True), NOW)
+        read_response(plain, encrypted_keys(encryption_required=True), NOW)
     assert exc.value.message == "The SAML provider requires encrypted assertions"
     # ... and wants its own endpoint (.../saml/acs/UUID) as the Recipient.
     general = IDP.response([f"{ROLE},{PROVIDER}"], now=NOW, encrypt_for=SP_KEY.public_key())
     with pytest.raises(AssertionRejected) as exc:
-        read_response(general, encrypted_keys(True), NOW)
+        read_response(general, encrypted_keys(encryption_required=True), NOW)
     assert "Recipient" in exc.value.message
 
 

@@ -28,7 +28,8 @@ def _load() -> list[dict[str, Any]]:
     if not CASES_FILE.exists():
         return []
     data = json.loads(CASES_FILE.read_text(encoding="utf-8"))
-    return data["cases"] if isinstance(data, dict) else data
+    cases: list[dict[str, Any]] = data["cases"] if isinstance(data, dict) else data
+    return cases
 
 
 CASES = _load()

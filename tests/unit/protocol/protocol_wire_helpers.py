@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from botocore.awsrequest import HeadersDict, create_request_object, prepare_request_dict
@@ -64,16 +64,19 @@ def botocore_parse(protocol: str, resp: HttpResponse, shape: Shape | None) -> di
 
 # --- strategies ----------------------------------------------------------------
 
-_EPOCH_MIN = datetime(1970, 1, 2)
-_EPOCH_MAX = datetime(2100, 1, 1)
+# Naive on purpose: hypothesis's datetimes() takes naive bounds (zones come from `timezones`).
+_EPOCH_MIN = datetime(1970, 1, 2)  # noqa: DTZ001
+_EPOCH_MAX = datetime(2100, 1, 1)  # noqa: DTZ001
+# Surrogates: UTF-8 cannot encode them.
+_SURROGATES: tuple[Literal["Cs"]] = ("Cs",)
 
 # Text an XML 1.0 document can carry and UTF-8 can encode.
 _XML_TEXT = st.characters(
-    blacklist_categories=("Cs",),
+    blacklist_categories=_SURROGATES,
     blacklist_characters="".join(chr(c) for c in range(0x20) if c not in (9, 10, 13))
     + "\ufffe\uffff",
 )
-_ANY_TEXT = st.characters(blacklist_categories=("Cs",))
+_ANY_TEXT = st.characters(blacklist_categories=_SURROGATES)
 _HEADER_TEXT = st.from_regex(r"[!-~]([ -~]{0,30}[!-~])?", fullmatch=True)
 
 
@@ -133,7 +136,7 @@ def _encodable(text: str) -> bool:
 def _xml_ok(text: str) -> bool:
     return all(
         ch in "\t\n\r"
-        or (" " <= ch and ch not in "\ufffe\uffff" and not "\ud800" <= ch <= "\udfff")
+        or (ch >= " " and ch not in "\ufffe\uffff" and not "\ud800" <= ch <= "\udfff")
         for ch in text
     )
 
@@ -141,7 +144,7 @@ def _xml_ok(text: str) -> bool:
 class Ctx:
     """How values will travel: which protocol, request or response, where in HTTP."""
 
-    def __init__(self, protocol: str, output: bool) -> None:
+    def __init__(self, protocol: str, *, output: bool) -> None:
         self.protocol = protocol
         self.output = output
 
@@ -182,7 +185,7 @@ def _string(shape: Shape, ctx: Ctx, location: str | None) -> st.SearchStrategy[s
     )
 
 
-def _number(shape: Shape, integral: bool) -> st.SearchStrategy[Any]:
+def _number(shape: Shape, *, integral: bool) -> st.SearchStrategy[Any]:
     md = shape.metadata
     if integral:
         bits = 64 if shape.type_name == "long" else 32
@@ -208,7 +211,7 @@ def _json_document() -> st.SearchStrategy[Any]:
 
 
 def for_shape(
-    shape: Shape, ctx: Ctx, depth: int = 0, location: str | None = None, nonempty: bool = False
+    shape: Shape, ctx: Ctx, depth: int = 0, location: str | None = None, *, nonempty: bool = False
 ) -> st.SearchStrategy[Any]:
     kind = shape.type_name
     md = shape.metadata

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from protocol_wire_helpers import SERVICES
 
 from gatehold.protocol import get_service
 from gatehold.protocol.models import service_by_signing_name, service_by_target_prefix
 from gatehold.protocol.patterns import compile_pattern
+from tests.unit.protocol.protocol_wire_helpers import SERVICES
 
 
 def _all_shapes(service: str):  # type: ignore[no-untyped-def]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import orjson
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from protocol_wire_helpers import SERVICES, botocore_request
 
 from gatehold.errors import AwsError
 from gatehold.protocol import (
@@ -17,6 +16,7 @@ from gatehold.protocol import (
     serialize_error,
     serialize_output,
 )
+from tests.unit.protocol.protocol_wire_helpers import SERVICES, botocore_request
 
 _settings = settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
 

@@ -11,14 +11,6 @@ from botocore.awsrequest import HeadersDict
 from botocore.parsers import create_parser
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from protocol_wire_helpers import (
-    SERVICES,
-    Ctx,
-    botocore_parse,
-    botocore_request,
-    for_shape,
-    normalize,
-)
 
 from gatehold.errors import AwsError
 from gatehold.protocol import (
@@ -30,6 +22,14 @@ from gatehold.protocol import (
     serialize_error,
     serialize_output,
     warm_up,
+)
+from tests.unit.protocol.protocol_wire_helpers import (
+    SERVICES,
+    Ctx,
+    botocore_parse,
+    botocore_request,
+    for_shape,
+    normalize,
 )
 
 ALL_OPERATIONS = [
@@ -58,7 +58,7 @@ def test_botocore_request_parses_back_to_its_params(
     params = (
         {}
         if op.input_shape is None
-        else data.draw(for_shape(op.input_shape, Ctx(spec.protocol, False)))
+        else data.draw(for_shape(op.input_shape, Ctx(spec.protocol, output=False)))
     )
     req = botocore_request(service, op_name, params)
     scope = data.draw(st.sampled_from([spec.signing_name, None]))
@@ -79,7 +79,7 @@ def test_output_parses_back_in_botocore(service: str, op_name: str, data: st.Dat
     result = (
         {}
         if op.output_shape is None
-        else data.draw(for_shape(op.output_shape, Ctx(spec.protocol, True)))
+        else data.draw(for_shape(op.output_shape, Ctx(spec.protocol, output=True)))
     )
 
     resp = serialize_output(Route(spec, op), result, "req-1")

@@ -5,10 +5,10 @@ from __future__ import annotations
 import orjson
 import pytest
 from botocore.parsers import create_parser
-from protocol_wire_helpers import botocore_request
 
 from gatehold.protocol import HttpRequest, RoutingError, get_service, route, serialize_error
 from gatehold.protocol.models import routing_keys
+from tests.unit.protocol.protocol_wire_helpers import botocore_request
 
 FORM = ("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from protocol_wire_helpers import botocore_request
 
 from gatehold.errors import AwsError
 from gatehold.protocol import parse_input, route
 from gatehold.protocol.validate import fmt
+from tests.unit.protocol.protocol_wire_helpers import botocore_request
 
 
 def _error(service: str, op: str, params: dict[str, Any]) -> AwsError:
@@ -46,7 +46,8 @@ def test_pattern_error_comes_before_the_length_error_of_the_same_member() -> Non
     assert err.message == (
         "2 validation errors detected: Value '' at 'roleArn' failed to satisfy constraint: "
         "Member must satisfy regular expression pattern: "
-        "[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u0085\\u00A0-\\uD7FF\\uE000-\\uFFFD\\u10000-\\u10FFFF]+; "
+        "[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u0085"
+        "\\u00A0-\\uD7FF\\uE000-\\uFFFD\\u10000-\\u10FFFF]+; "
         "Value '' at 'roleArn' failed to satisfy constraint: "
         "Member must have length greater than or equal to 20"
     )
@@ -88,7 +89,8 @@ def test_nested_list_member_path_is_one_based() -> None:
 
     assert err.message == (
         "1 validation error detected: Value 'a|b' at 'tags.2.member.value' failed to satisfy "
-        "constraint: Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*"
+        "constraint: Member must satisfy regular expression pattern: "
+        "[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*"
     )
 
 

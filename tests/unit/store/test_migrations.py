@@ -65,7 +65,7 @@ def test_a_fresh_store_is_at_the_latest_version(tmp_path: Path) -> None:
 
 
 def _legacy_rows(count: int) -> list[dict[str, object]]:
-    rows = []
+    rows: list[dict[str, object]] = []
     for seq in range(1, count + 1):
         at = NOW + timedelta(seconds=seq)
         record = {
