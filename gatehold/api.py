@@ -17,22 +17,23 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from gatehold import errors, ids, protocol
-from gatehold.alarms import key_use
-from gatehold.alarms.service import Alarms
-from gatehold.alarms.sinks import Notice
+from gatehold.audit.alarms import key_use
+from gatehold.audit.alarms.service import Alarms
+from gatehold.audit.alarms.sinks import Notice
 from gatehold.audit.recorder import Recorder, recorder_for
-from gatehold.audit.request import RequestAudit
-from gatehold.auth import authorization_messages, session_limits, sigv4
+from gatehold.auth import session_limits, sigv4
 from gatehold.auth.credentials import ResolvedKey, resolve_access_key, resolve_session
+from gatehold.authz import denials
 from gatehold.clock import Clock
 from gatehold.config import DEFAULT_REGION, Settings
 from gatehold.context import ANONYMOUS, RequestContext
 from gatehold.errors import AwsError, ErrorWithAftermath
 from gatehold.protocol.request import HttpResponse
-from gatehold.services import sts_regions
 from gatehold.services.call import Call, Enforcer, Handler
 from gatehold.services.read_mostly import WriteNeeded
 from gatehold.services.registry import HANDLERS, is_cheap_read, reads_first
+from gatehold.services.request_audit import RequestAudit
+from gatehold.services.sts import regions
 from gatehold.store import access_keys
 from gatehold.store.db import Store
 from gatehold.store.secretbox import SecretBox
@@ -71,22 +72,20 @@ class AwsApi:
         recorder: Recorder | None = None,
         alarms: Alarms | None = None,
     ) -> None:
-        # Alarms for use of a deactivated or deleted key (gatehold/alarms/key_use.py).
+        # Alarms for use of a deactivated or deleted key (gatehold/audit/alarms/key_use.py).
         self.alarms = alarms
         # The operator's settings; operations that need them get them on their Call.
         self.settings = settings
         self.region = settings.region if settings else DEFAULT_REGION  # for unsigned calls
-        # Every call is audited (gatehold/audit/request.py says in which transaction).
+        # Every call is audited (gatehold/services/request_audit.py says in which transaction).
         self.recorder = recorder or recorder_for(store)
         self.store = store
         self.box = box
         self.clock = clock
         self.enforcer = enforcer
-        # services/sts_regions.py: regions where STS is deactivated.
-        self.sts_disabled_regions = sts_regions.parse(
-            settings.sts_disabled_regions if settings else ""
-        )
-        # Policy denials carry EC2's encoded message (auth/authorization_messages.py).
+        # services/sts/regions.py: regions where STS is deactivated.
+        self.sts_disabled_regions = regions.parse(settings.sts_disabled_regions if settings else "")
+        # Policy denials carry EC2's encoded message (authz/denials.py).
         self.encode_authorization_messages = bool(
             settings and settings.encode_authorization_messages
         )
@@ -149,7 +148,7 @@ class AwsApi:
             return protocol.serialize_error(route or req, err, request_id)
         except AwsError as err:
             if self.encode_authorization_messages:
-                err = authorization_messages.with_encoded_message(self.box, err)
+                err = denials.with_encoded_message(self.box, err)
             err = errors.as_service_words_it(err, route.protocol if route else None)
             audit.failed(err)  # with the message the client got
             return protocol.serialize_error(route or req, err, request_id)
@@ -216,7 +215,7 @@ class AwsApi:
         return protocol.serialize_output(route, result, request_id)
 
     def _check_sts_region(self, ctx: RequestContext, params: dict[str, Any]) -> None:
-        sts_regions.check(
+        regions.check(
             self.sts_disabled_regions,
             ctx.service,
             ctx.operation,

@@ -18,13 +18,13 @@ from starlette.applications import Starlette
 from starlette.types import Receive, Scope, Send
 
 from gatehold import ids
-from gatehold.alarms.service import Alarms
 from gatehold.api import AwsApi, Peer
+from gatehold.audit.alarms.service import Alarms
 from gatehold.audit.delivery import Deliverer
 from gatehold.audit.recorder import Recorder
 from gatehold.audit.recorder import attach as attach_recorder
 from gatehold.auth.sigv4 import HttpRequest
-from gatehold.authz import PolicyEnforcer
+from gatehold.authz.enforcer import PolicyEnforcer
 from gatehold.clock import Clock, SystemClock
 from gatehold.config import Settings
 from gatehold.console.routes import console_app

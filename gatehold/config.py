@@ -39,7 +39,7 @@ class Settings:
     port: int = DEFAULT_PORT
     workers: int = 1
     region: str = DEFAULT_REGION
-    # Console sign-in throttling (gatehold/console/lockout.py): after
+    # Console sign-in throttling (gatehold/auth/lockout.py): after
     # `lockout_threshold` consecutive failures an account is locked for
     # `lockout_base_minutes`, each later lock growing by that much up to
     # `lockout_max_minutes`; at `lockout_max_failures` (NIST SP 800-63B: at most 100)
@@ -52,7 +52,7 @@ class Settings:
     # Console sessions: idle and absolute limits (AWS console sessions last up to 12 h).
     session_idle_minutes: int = 30
     session_absolute_hours: int = 12
-    # Root account recovery (gatehold/console/recovery.py, gatehold/mail.py). Emailed
+    # Root account recovery (gatehold/console/recovery/pages.py, gatehold/mail.py). Emailed
     # links point at `public_url` (never at the request's Host header: a forged Host
     # would send a victim's link to an attacker); None: `endpoint`. Mail goes through
     # SMTP (STARTTLS) when smtp_host is set, else to <data_dir>/outbox/ as .eml files.
@@ -67,7 +67,7 @@ class Settings:
         default_factory=lambda: _env("GATEHOLD_SMTP_FROM") or "gatehold@localhost"
     )
     recovery_link_minutes: int = 60
-    # WebAuthn security keys (gatehold/console/webauthn_keys.py): the relying party ID
+    # WebAuthn security keys (gatehold/console/credentials/webauthn_keys.py): the relying party ID
     # and the origin browsers must report. None (the default): derived from each
     # request's Host and scheme, right when the console is reached directly. Behind a
     # proxy that terminates TLS or rewrites Host, set both (GATEHOLD_WEBAUTHN_RP_ID,
@@ -98,7 +98,7 @@ class Settings:
     )
     alarm_email_to: str | None = field(default_factory=lambda: _env("GATEHOLD_ALARM_EMAIL"))
     geoip_database: str | None = field(default_factory=lambda: _env("GATEHOLD_GEOIP_DATABASE"))
-    # STS (gatehold/services/sts_regions.py): regions where STS is deactivated for
+    # STS (gatehold/services/sts/regions.py): regions where STS is deactivated for
     # every account; credential-issuing calls signed for one answer AWS's
     # RegionDisabledException. Comma-separated (GATEHOLD_STS_DISABLED_REGIONS, e.g.
     # "us-west-2,eu-west-1"); us-east-1 cannot be deactivated, as in AWS.
@@ -107,7 +107,7 @@ class Settings:
     )
     # Append "Encoded authorization failure message: <blob>" to the API's policy
     # denials, as EC2 does, for sts:DecodeAuthorizationMessage
-    # (gatehold/auth/authorization_messages.py). Off by default: IAM's and STS's
+    # (gatehold/authz/denials.py). Off by default: IAM's and STS's
     # AccessDenied texts stay exactly AWS's. GATEHOLD_ENCODE_AUTHORIZATION_MESSAGES=1.
     encode_authorization_messages: bool = field(
         default_factory=lambda: _env("GATEHOLD_ENCODE_AUTHORIZATION_MESSAGES") in ("1", "true")

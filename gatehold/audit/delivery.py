@@ -25,11 +25,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from gatehold.audit import log as audit_log
-from gatehold.audit import log_files, trails_store
+from gatehold.audit import log_files
 from gatehold.audit.log_files import Record
-from gatehold.audit.trails_store import Trail
 from gatehold.clock import Clock
+from gatehold.store import trails as trails_store
 from gatehold.store.db import Store
+from gatehold.store.trails import Trail
 
 log = logging.getLogger("gatehold.trails")
 

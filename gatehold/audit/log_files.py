@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from gatehold.audit.trails_store import Trail
+from gatehold.store.trails import Trail
 
 Record = dict[str, Any]
 

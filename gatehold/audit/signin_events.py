@@ -1,6 +1,6 @@
 """The records of console sign-in steps, stored in the step's own transaction.
 
-console/flow.py calls one function per step after it has carried out the step's
+console/signin/steps.py calls one function per step after it has carried out the step's
 effects, with the facts it already has; this module decides which CloudTrail
 events that step means (CloudTrail UG, "AWS Management Console sign-in events"):
 
@@ -41,9 +41,9 @@ from sqlalchemy import Connection
 from gatehold.audit import log, records
 from gatehold.audit.recorder import Recorder
 from gatehold.audit.records import SignIn, SignInSubject
-from gatehold.console import lockout, lockout_store
+from gatehold.auth import lockout
 from gatehold.context import Principal
-from gatehold.store import mfa_devices, users
+from gatehold.store import mfa_devices, signin_failures, users
 from gatehold.store.records import Account, User
 
 LOCKOUT_EVENT = "ConsoleLoginLockout"
@@ -191,7 +191,7 @@ def _lockout(
     the account: it is locked now, and the lock began at this very failure."""
     if success:
         return []
-    counter = lockout_store.get(db, who.subject)
+    counter = signin_failures.get(db, who.subject)
     if not lockout.is_locked(counter, now) or counter.last_failure_at != now:
         return []
     until = counter.locked_until

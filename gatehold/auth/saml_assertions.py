@@ -34,7 +34,7 @@ from signxml.verifier import SignatureConfiguration, XMLVerifier
 
 from gatehold.auth.saml_claims import AssertionRejected, Expected, SamlAssertion, claims, invalid
 from gatehold.auth.saml_encryption import DecryptionFailed, decrypt_assertion
-from gatehold.services.iam.saml_metadata import MetadataError, refuse_dtd
+from gatehold.auth.saml_metadata import MetadataError, refuse_dtd
 
 PROTOCOL = "urn:oasis:names:tc:SAML:2.0:protocol"
 ASSERTION = "urn:oasis:names:tc:SAML:2.0:assertion"

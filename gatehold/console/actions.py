@@ -16,15 +16,15 @@ from typing import Any
 
 from gatehold import arn, errors, ids
 from gatehold.audit.recorder import recorder_for
-from gatehold.audit.request import RequestAudit
-from gatehold.console import role_sessions, sessions
-from gatehold.console.flow import Console
+from gatehold.console.signin import role_sessions
+from gatehold.console.signin.steps import Console
 from gatehold.context import Principal, PrincipalKind, RequestContext, SessionFacts
 from gatehold.protocol import get_service
 from gatehold.protocol.validate import validate
 from gatehold.services.call import Call, Handler, Result
 from gatehold.services.registry import HANDLERS, is_read_only
-from gatehold.store import users
+from gatehold.services.request_audit import RequestAudit
+from gatehold.store import console_sessions, users
 
 # What CloudTrail shows as the userAgent of calls made from AWS's own console.
 CONSOLE_USER_AGENT = "AWS Internal"
@@ -37,7 +37,7 @@ class Peer:
     secure: bool = False
 
 
-def principal_of(c: Console, session: sessions.Session) -> Principal:
+def principal_of(c: Console, session: console_sessions.Session) -> Principal:
     """The signed-in principal. A console session is a session: its facts carry the
     sign-in time as aws:TokenIssueTime and, when MFA was used, aws:MultiFactorAuthPresent
     with its age, so MFA-conditioned policies decide for the console as for the API.
@@ -72,7 +72,7 @@ def principal_of(c: Console, session: sessions.Session) -> Principal:
 
 def invoke(
     c: Console,
-    session: sessions.Session,
+    session: console_sessions.Session,
     service: str,
     operation: str,
     params: dict[str, Any],
@@ -81,7 +81,7 @@ def invoke(
     """Run `operation` as the signed-in principal; AwsError as the API would answer."""
     handler = _checked(service, operation, params)
     ctx = context(c, session, service, operation, peer)
-    # Audited as the API audits (audit/request.py): a change's record in its transaction.
+    # Audited as the API audits (services/request_audit.py): a change's record in its transaction.
     audit = _audit(c, ctx, params)
     try:
         if is_read_only(operation):
@@ -101,7 +101,7 @@ def invoke(
 
 def invoke_all(
     c: Console,
-    session: sessions.Session,
+    session: console_sessions.Session,
     service: str,
     steps: list[tuple[str, dict[str, Any]]],
     peer: Peer,
@@ -130,7 +130,7 @@ def invoke_all(
 
 def audit_of(
     c: Console,
-    session: sessions.Session,
+    session: console_sessions.Session,
     service: str,
     operation: str,
     params: dict[str, Any],
@@ -159,7 +159,7 @@ def _checked(service: str, operation: str, params: dict[str, Any]) -> Handler:
 
 
 def context(
-    c: Console, session: sessions.Session, service: str, operation: str, peer: Peer
+    c: Console, session: console_sessions.Session, service: str, operation: str, peer: Peer
 ) -> RequestContext:
     """A request as the signed-in principal: for invoke, and for the console actions
     that are not API operations but are authorized as one (the administrator's Unlock)."""

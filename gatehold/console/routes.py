@@ -16,25 +16,23 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from gatehold.alarms.service import Alarms
+from gatehold.audit.alarms.service import Alarms
+from gatehold.auth.lockout import LockoutPolicy
 from gatehold.clock import Clock
 from gatehold.config import Settings
-from gatehold.console import (
-    admin,
-    csrf,
-    events_page,
-    flow,
-    recovery,
-    security,
-    security_keys,
-    self_service,
-    sessions,
-)
-from gatehold.console.flow import Console, Limits
-from gatehold.console.lockout import LockoutPolicy
-from gatehold.console.signin import Stage
+from gatehold.console import csrf
+from gatehold.console.admin import pages as admin
+from gatehold.console.credentials import pages as self_service
+from gatehold.console.credentials import security_keys
+from gatehold.console.recovery import pages as recovery
+from gatehold.console.security import events
+from gatehold.console.security import pages as security
+from gatehold.console.signin import steps as flow
+from gatehold.console.signin.machine import Stage
+from gatehold.console.signin.steps import Console, Limits
 from gatehold.console.web import Web, quote_value, secured, source_ip, user_agent
 from gatehold.services.call import Enforcer
+from gatehold.store import console_sessions
 from gatehold.store.db import Store
 from gatehold.store.secretbox import SecretBox, load_or_create_key
 
@@ -104,7 +102,7 @@ class SignInPages:
             )
         return self.w.to_stage(request, t.stage.value, outcome.token)
 
-    async def _pending(self, request: Request, stage: Stage) -> sessions.Session | Response:
+    async def _pending(self, request: Request, stage: Stage) -> console_sessions.Session | Response:
         session = await self.w.session(request)
         if session is None:
             return self.w.to_stage(request, Stage.NEED_PASSWORD.value)
@@ -121,7 +119,7 @@ class SignInPages:
     async def _mfa_page(
         self,
         request: Request,
-        session: sessions.Session,
+        session: console_sessions.Session,
         error: str | None = None,
         chosen: str = "",
     ) -> Response:
@@ -201,7 +199,7 @@ class SignInPages:
             everywhere = form.get("everywhere") == "1" and session.stage == Stage.SIGNED_IN.value
             await self.w.run(flow.sign_out, self.c, session, everywhere=everywhere)
         resp = self.w.to_stage(request, Stage.NEED_PASSWORD.value)
-        resp.delete_cookie(sessions.COOKIE, path="/")
+        resp.delete_cookie(console_sessions.COOKIE, path="/")
         return resp
 
     async def stylesheet(self, request: Request) -> Response:
@@ -261,7 +259,7 @@ def console_routes(
         *admin.routes(web),
         *security.routes(web),
         *recovery.routes(web),
-        *events_page.routes(web),
+        *events.routes(web),
     ]
 
 

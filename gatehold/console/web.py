@@ -23,11 +23,14 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from gatehold.config import Settings
-from gatehold.console import actions, csrf, flow, role_sessions, sessions
+from gatehold.console import actions, csrf
 from gatehold.console.actions import Peer
-from gatehold.console.flow import Console
-from gatehold.console.signin import Stage
+from gatehold.console.signin import role_sessions
+from gatehold.console.signin import steps as flow
+from gatehold.console.signin.machine import Stage
+from gatehold.console.signin.steps import Console
 from gatehold.services.call import Result
+from gatehold.store import console_sessions
 
 _HERE = Path(__file__).parent
 templates = Environment(
@@ -117,12 +120,14 @@ class Web:
             ),
         )
 
-    async def session(self, request: Request) -> sessions.Session | None:
-        session = await self.run(flow.load_session, self.c, request.cookies.get(sessions.COOKIE))
+    async def session(self, request: Request) -> console_sessions.Session | None:
+        session = await self.run(
+            flow.load_session, self.c, request.cookies.get(console_sessions.COOKIE)
+        )
         request.state.console_session = session
         return session
 
-    async def signed_in(self, request: Request) -> sessions.Session | Response:
+    async def signed_in(self, request: Request) -> console_sessions.Session | Response:
         """The signed-in session, or the redirect to where this visitor belongs."""
         session = await self.session(request)
         if session is None:
@@ -134,7 +139,7 @@ class Web:
     def to_stage(self, request: Request, stage: str, token: str | None = None) -> Response:
         resp = secured(RedirectResponse(STAGE_PAGES[stage], status_code=303))
         if token is not None:
-            self.set_cookie(request, resp, sessions.COOKIE, token)
+            self.set_cookie(request, resp, console_sessions.COOKIE, token)
         return resp
 
     @staticmethod
@@ -147,7 +152,7 @@ class Web:
 class Posted:
     """A signed-in principal's POST whose CSRF token checked."""
 
-    session: sessions.Session
+    session: console_sessions.Session
     form: dict[str, str]
 
 
@@ -163,7 +168,7 @@ class Pages:
     async def call(
         self,
         request: Request,
-        session: sessions.Session,
+        session: console_sessions.Session,
         operation: str,
         params: dict[str, Any] | None = None,
         service: str = "iam",

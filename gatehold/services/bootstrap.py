@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from gatehold import ids, managed_policies
+from gatehold import ids
 from gatehold.arn import iam_arn
 from gatehold.auth.password import hash_password
-from gatehold.store import access_keys, accounts, attachments, meta, users
+from gatehold.store import access_keys, accounts, attachments, managed_policies, meta, users
 from gatehold.store.db import Store
 from gatehold.store.migrations import migrate
 from gatehold.store.records import AccessKey, User

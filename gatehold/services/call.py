@@ -18,7 +18,7 @@ Result = dict[str, Any]
 
 
 class Enforcer:
-    """The single enforcement point (see gatehold/authz.py); here only its shape."""
+    """The single enforcement point (see gatehold/authz/enforcer.py); here only its shape."""
 
     def authorize(
         self,

@@ -9,17 +9,9 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from gatehold.services import (
-    cloudtrail,
-    cloudtrail_trails,
-    sts,
-    sts_assume,
-    sts_decode,
-    sts_saml,
-    sts_sessions,
-    sts_web_identity,
-)
 from gatehold.services.call import Handler
+from gatehold.services.cloudtrail import lookup as cloudtrail
+from gatehold.services.cloudtrail import trails as cloudtrail_trails
 from gatehold.services.iam import (
     access_keys,
     account,
@@ -39,6 +31,12 @@ from gatehold.services.iam import (
     simulator,
     users,
 )
+from gatehold.services.sts import assume as sts_assume
+from gatehold.services.sts import decode as sts_decode
+from gatehold.services.sts import identity as sts
+from gatehold.services.sts import saml as sts_saml
+from gatehold.services.sts import sessions as sts_sessions
+from gatehold.services.sts import web_identity as sts_web_identity
 
 _MODULES: dict[str, tuple[ModuleType, ...]] = {
     "sts": (sts, sts_sessions, sts_assume, sts_web_identity, sts_saml, sts_decode),

@@ -120,7 +120,7 @@ def set_status(conn: Connection, access_key_id: str, status: str) -> None:
 
 def delete(conn: Connection, access_key_id: str, now: datetime | None = None) -> None:
     """Delete the key, remembering its ID and owner (retired_access_keys) so a later
-    use of it is recognized as a deleted key's (gatehold/alarms/key_use.py)."""
+    use of it is recognized as a deleted key's (gatehold/audit/alarms/key_use.py)."""
     found = get_with_owner(conn, access_key_id)
     conn.execute(_t.delete().where(_t.c.access_key_id == access_key_id))
     if found is not None:

@@ -131,7 +131,7 @@ V3_TABLES: tuple[str, ...] = ("audit_segments", "audit_segment_keys")
 
 
 def _v3_audit_segments(conn: Connection) -> None:
-    from gatehold.audit import log_upgrade  # the audit log's own code: loaded only here
+    from gatehold.store import migration_v3  # the audit log's own code: loaded only here
 
     schema.metadata.create_all(
         conn, tables=[schema.metadata.tables[n] for n in V3_TABLES], checkfirst=True
@@ -141,7 +141,7 @@ def _v3_audit_segments(conn: Connection) -> None:
         # uncompressed, substring() reads only the chunks it needs.
         conn.execute(text("ALTER TABLE audit_segments ALTER COLUMN records SET STORAGE EXTERNAL"))
     if inspect(conn).has_table("audit_events"):
-        log_upgrade.move_to_segments(conn, legacy_audit_events)
+        migration_v3.move_to_segments(conn, legacy_audit_events)
         legacy_audit_lookup.drop(conn, checkfirst=True)
         legacy_audit_events.drop(conn)
 

@@ -1,6 +1,6 @@
 """Where a principal's policies come from: read straight from the IAM tables.
 
-The policy gatherer (gatehold/principal_policies.py) and the simulator read
+The policy gatherer (gatehold/authz/policies.py) and the simulator read
 users, groups, roles, attachments, inline policies and customer managed policy
 versions through these functions only. They depend on the tables in schema.py
 (the contract), not on the modules that write them, and each answers with one

@@ -278,10 +278,10 @@ mfa_devices = Table(
     # later step, which makes every code single-use.
     Column("last_used_step", Integer, nullable=True),
     # Wrong codes through the API (GetSessionToken, AssumeRole): counted so that
-    # stolen access keys cannot guess their way past MFA (see services/sts_common.py).
+    # stolen access keys cannot guess their way past MFA (see services/sts/common.py).
     Column("failed_codes", Integer, nullable=False, server_default="0"),
     Column("codes_blocked_until", UtcDateTime(), nullable=True),
-    # A security key (kind "u2f", gatehold/console/webauthn_keys.py), added after
+    # A security key (kind "u2f", gatehold/console/credentials/webauthn_keys.py), added after
     # version 1: its WebAuthn credential ID (base64url), COSE public key, the
     # authenticator's signature counter and transports ("usb,nfc"). NULL for TOTP devices.
     Column("credential_id", String(1400), nullable=True),
@@ -441,7 +441,7 @@ generations = Table(
 )
 
 
-# Console sessions (gatehold/console/sessions.py). The row is keyed by a hash of the
+# Console sessions (gatehold/store/console_sessions.py). The row is keyed by a hash of the
 # cookie's token, so a copy of the database does not hand out live sessions. A row
 # exists from a correct password on: while `stage` is "need_mfa" or
 # "need_new_password" it is a sign-in in progress, at "signed_in" a session.
@@ -458,13 +458,13 @@ console_sessions = Table(
     Column("last_seen_at", UtcDateTime(), nullable=False),
     Column("expires_at", UtcDateTime(), nullable=False),
     # Added after version 1 (migrations.V2_COLUMNS). The role the session switched
-    # to (console/role_sessions.py): its STS session token with the display name,
+    # to (console/signin/role_sessions.py): its STS session token with the display name,
     # sealed with the operator's key; NULL while the session acts as its own user.
     Column("role_session", Text, nullable=True),
 )
 Index("ix_console_sessions_principal", console_sessions.c.account_id, console_sessions.c.user_id)
 
-# Failed console sign-ins (gatehold/console/lockout.py): one row per throttled
+# Failed console sign-ins (gatehold/auth/lockout.py): one row per throttled
 # subject — "user:<account>:<name>", "root:<email>" or "ip:<address>".
 console_signin_failures = Table(
     "console_signin_failures",
@@ -522,7 +522,7 @@ audit_segment_keys = Table(
 )
 Index("ix_audit_segment_keys_seq", audit_segment_keys.c.seq)
 
-# Root account recovery links (gatehold/console/recovery_tokens.py): one row per emailed
+# Root account recovery links (gatehold/store/recovery_tokens.py): one row per emailed
 # link, keyed by a hash of its token (the token itself is only in the email). `purpose`:
 # "password" (forgot password) or "mfa" (a lost MFA device, issued by the operator).
 recovery_tokens = Table(
@@ -538,7 +538,7 @@ recovery_tokens = Table(
 )
 Index("ix_recovery_tokens_account", recovery_tokens.c.account_id, recovery_tokens.c.purpose)
 
-# Console sign-in attempts as the alarms see them (gatehold/alarms/history.py): who,
+# Console sign-in attempts as the alarms see them (gatehold/audit/alarms/history.py): who,
 # from where, and whether it worked; kept as long as the audit log's retention.
 signin_attempts = Table(
     "signin_attempts",
@@ -556,7 +556,7 @@ signin_attempts = Table(
 Index("ix_signin_attempts_principal", signin_attempts.c.principal, signin_attempts.c.at)
 Index("ix_signin_attempts_address", signin_attempts.c.source_ip, signin_attempts.c.at)
 
-# WebAuthn challenges (gatehold/console/webauthn_challenges.py): at most one per
+# WebAuthn challenges (gatehold/store/webauthn_challenges.py): at most one per
 # console session and purpose ("register" a security key, "authenticate" at the MFA
 # step), keyed by the session's token hash; deleted when used, whatever the outcome.
 webauthn_challenges = Table(
@@ -569,7 +569,7 @@ webauthn_challenges = Table(
 )
 Index("ix_webauthn_challenges_expiry", webauthn_challenges.c.expires_at)
 
-# CloudTrail trails (gatehold/audit/trails_store.py): where an account's records are
+# CloudTrail trails (gatehold/store/trails.py): where an account's records are
 # delivered as log files. `bucket` names a folder under the operator's trail root
 # (Settings.trail_root), standing in for the S3 bucket; `cursor` is the audit
 # log's segment seq up to which records have been delivered.

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from gatehold.alarms import history, rules
-from gatehold.alarms.rules import Place, SignIn, Thresholds
+from gatehold.audit.alarms import history, rules
+from gatehold.audit.alarms.rules import Place, SignIn, Thresholds
 from gatehold.store.db import Store, sqlite_url
 from gatehold.store.migrations import migrate
 

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from gatehold.alarms import rules
+from gatehold.audit.alarms import rules
 from tests.support.aws import error_of, unique
 from tests.support.console import PASSWORD, add_mfa, fresh_code, make_user
 from tests.support.console_http import Browser, sign_in

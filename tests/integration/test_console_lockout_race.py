@@ -21,11 +21,12 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
+from gatehold.auth import lockout
+from gatehold.auth.lockout import Counter, LockoutPolicy
 from gatehold.auth.password import verify_password
 from gatehold.clock import SystemClock
-from gatehold.console import flow, lockout, lockout_store, signin
-from gatehold.console.lockout import Counter, LockoutPolicy
-from gatehold.store import schema
+from gatehold.console.signin import machine, steps
+from gatehold.store import schema, signin_failures
 from gatehold.store.db import Store, sqlite_url
 from gatehold.store.migrations import migrate
 from tests.support.console import INCORRECT, PASSWORD, make_user, unlock
@@ -121,13 +122,13 @@ def store(server: RunningServer) -> Iterator[Store]:
 
 def _counter(store: Store, subject: str) -> Counter:
     with store.reading() as db:
-        return lockout_store.get(db, subject)
+        return signin_failures.get(db, subject)
 
 
 def _forget_address(store: Store) -> None:
     """Each test starts with the test client's address unthrottled."""
     with store.transaction() as db:
-        lockout_store.clear(db, lockout.address_subject("127.0.0.1"))
+        signin_failures.clear(db, lockout.address_subject("127.0.0.1"))
 
 
 def test_a_parallel_burst_of_wrong_passwords_locks_the_account(
@@ -204,22 +205,22 @@ def test_a_lock_set_while_the_password_is_hashed_refuses_the_correct_password(
     def verify_while_a_burst_locks(password_hash: str | None, password: str) -> bool:
         ok = verify_password(password_hash, password)
         with store.transaction() as db:
-            lockout_store.put(db, subject, locked)
+            signin_failures.put(db, subject, locked)
         return ok
 
-    monkeypatch.setattr("gatehold.console.flow.verify_password", verify_while_a_burst_locks)
+    monkeypatch.setattr("gatehold.console.signin.steps.verify_password", verify_while_a_burst_locks)
     # password_step needs neither the secret box nor the enforcer.
-    c = flow.Console(store=store, box=None, clock=SystemClock(), enforcer=None)  # type: ignore[arg-type]
+    c = steps.Console(store=store, box=None, clock=SystemClock(), enforcer=None)  # type: ignore[arg-type]
     users = schema.users
     with store.reading() as db:
         user_id = db.execute(select(users.c.user_id).where(users.c.user_name == name)).scalar_one()
     sessions_before = _session_count(store, user_id)
 
-    out = flow.password_step(c, "127.0.0.1", PASSWORD, account=server.account_id, user_name=name)
+    out = steps.password_step(c, "127.0.0.1", PASSWORD, account=server.account_id, user_name=name)
 
     assert out.token is None
-    assert out.transition.stage is signin.Stage.NEED_PASSWORD
-    assert out.transition.error == signin.INCORRECT
+    assert out.transition.stage is machine.Stage.NEED_PASSWORD
+    assert out.transition.error == machine.INCORRECT
     assert _counter(store, subject) == locked  # neither counted nor cleared
     assert _session_count(store, user_id) == sessions_before
     unlock(server, name)
@@ -248,29 +249,29 @@ def test_hold_waits_out_a_cleared_counter_and_still_holds_the_row(
     try:
         with s.engine.connect() as first, s.engine.connect() as probe:
             tx = first.begin()
-            lockout_store.hold(first, subject, now)
-            lockout_store.put(first, subject, Counter(4, now, None))
+            signin_failures.hold(first, subject, now)
+            signin_failures.put(first, subject, Counter(4, now, None))
             tx.commit()
             tx = first.begin()
-            lockout_store.hold(first, subject, now)  # the correct password's transaction
+            signin_failures.hold(first, subject, now)  # the correct password's transaction
 
             def second() -> None:
                 with s.transaction() as db:
-                    lockout_store.hold(db, subject, now)  # waits for `first`
+                    signin_failures.hold(db, subject, now)  # waits for `first`
                     held.set()
                     time.sleep(2)  # keeps the row while the probe looks
 
             waiting = threading.Thread(target=second)
             waiting.start()
             _until_a_lock_is_awaited(probe)  # the waiter has found the row, and waits on it
-            lockout_store.clear(first, subject)
+            signin_failures.clear(first, subject)
             tx.commit()  # the row is gone; the waiter must take a new one
             assert held.wait(20)
             # The waiter's new row is not committed, so the probe cannot see it; but
             # inserting the same subject must wait for the waiter (it holds the key).
             with probe.begin(), pytest.raises(OperationalError, match="lock timeout"):
                 probe.exec_driver_sql("SET LOCAL lock_timeout = '200ms'")
-                lockout_store.hold(probe, subject, now)
+                signin_failures.hold(probe, subject, now)
             waiting.join(30)
     finally:
         s.dispose()

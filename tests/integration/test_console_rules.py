@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from gatehold.console import lockout, signin
-from gatehold.console.lockout import FOREVER, Counter, LockoutPolicy
-from gatehold.console.signin import Effect, PrincipalFacts, Stage
+from gatehold.auth import lockout
+from gatehold.auth.lockout import FOREVER, Counter, LockoutPolicy
+from gatehold.console.signin import machine as signin
+from gatehold.console.signin.machine import Effect, PrincipalFacts, Stage
 
 T0 = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 POLICY = LockoutPolicy()
@@ -96,22 +97,22 @@ def test_a_correct_password_recorded_after_a_lock_is_refused() -> None:
     """The decision as recorded (flow.judge_password): the lock state re-read under
     lock when the outcome is written wins over the first look taken before hashing.
     A parallel burst may lock the account while a correct password is being hashed."""
-    from gatehold.console import flow
+    from gatehold.console.signin import steps
 
-    t = flow.judge_password(password_ok=True, facts=facts(), locked_now=True)
+    t = steps.judge_password(password_ok=True, facts=facts(), locked_now=True)
     assert t.error == signin.INCORRECT and t.stage is Stage.NEED_PASSWORD
     assert t.effects == ()  # no session, neither counted nor cleared
     # A wrong password judged after the lock is not counted either.
-    assert flow.judge_password(password_ok=False, facts=facts(), locked_now=True).effects == ()
+    assert steps.judge_password(password_ok=False, facts=facts(), locked_now=True).effects == ()
     # Locked at the first look: refused even if unlocked meanwhile.
     assert (
-        flow.judge_password(password_ok=True, facts=facts(locked=True), locked_now=False).effects
+        steps.judge_password(password_ok=True, facts=facts(locked=True), locked_now=False).effects
         == ()
     )
     # Not locked at either point: the usual outcomes.
     assert (
-        flow.judge_password(password_ok=True, facts=facts(), locked_now=False).stage
+        steps.judge_password(password_ok=True, facts=facts(), locked_now=False).stage
         is Stage.SIGNED_IN
     )
-    wrong = flow.judge_password(password_ok=False, facts=facts(), locked_now=False)
+    wrong = steps.judge_password(password_ok=False, facts=facts(), locked_now=False)
     assert wrong.effects == (Effect.COUNT_FAILURE,)

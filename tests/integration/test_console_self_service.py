@@ -17,7 +17,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from gatehold.auth.password import verify_password
-from gatehold.console import password_checks
+from gatehold.console.credentials import password_checks
 from gatehold.store import accounts
 from gatehold.store.db import Store, sqlite_url
 from tests.support.audit_events import records

@@ -20,8 +20,7 @@ from sqlalchemy import Connection, delete, update
 
 from gatehold import ids
 from gatehold.arn import iam_arn
-from gatehold.store import access_keys, meta, schema
-from gatehold.store import tags as tag_store
+from gatehold.store import access_keys, meta, schema, tags
 from gatehold.store.db import Store, sqlite_url
 from gatehold.store.records import AccessKey
 from gatehold.store.secretbox import SecretBox, load_or_create_key
@@ -205,7 +204,7 @@ class Seeder:
 
     def tag(self, resource_type: str, resource_id: str, key: str, value: str) -> None:
         """A tag on a user ("user", user ID) or role ("role", role ID)."""
-        tag_store.put(self.db, resource_type, resource_id, [(key, value)])
+        tags.put(self.db, resource_type, resource_id, [(key, value)])
 
     def set_user_boundary(self, user_id: str, arn: str | None) -> None:
         u = schema.users

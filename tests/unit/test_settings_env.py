@@ -31,7 +31,7 @@ def test_alarm_thresholds_come_from_the_environment(monkeypatch: pytest.MonkeyPa
     settings = Settings(data_dir=Path("data"))
     assert settings.alarm_failures_per_user == 9
     assert settings.alarm_failures_per_address == 20  # unset: the default
-    from gatehold.alarms.service import thresholds_for
+    from gatehold.audit.alarms.service import thresholds_for
 
     thresholds = thresholds_for(settings)
     assert thresholds.failures_per_user == 9 and thresholds.disabled == {"SignInWithoutMfa"}

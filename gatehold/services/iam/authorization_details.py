@@ -14,7 +14,6 @@ from typing import Any
 
 from sqlalchemy import Column, Select
 
-from gatehold import managed_policies
 from gatehold.services.call import Call, Params, Result
 from gatehold.services.iam import tagging
 from gatehold.services.iam.common import DEFAULT_MAX_ITEMS
@@ -33,8 +32,15 @@ from gatehold.services.iam.policy_support import (
 from gatehold.services.iam.policy_versions import version_shape, versions_of
 from gatehold.services.iam.roles import ROLE_TAGS, last_used_shape
 from gatehold.services.iam.targets import USER_TAGS
-from gatehold.store import attachments, groups, inline_policies, instance_profiles, users
-from gatehold.store import policies as policy_store
+from gatehold.store import (
+    attachments,
+    groups,
+    inline_policies,
+    instance_profiles,
+    managed_policies,
+    policies,
+    users,
+)
 from gatehold.store import roles as role_store
 from gatehold.store.paging import encode_marker, keyset_page
 
@@ -235,7 +241,7 @@ def _policy_details(call: Call, infos: list[PolicyInfo]) -> list[dict[str, Any]]
 
 
 def _local(call: Call, after: list[Any] | None, limit: int) -> tuple[Items, bool]:
-    query, order = policy_store.list_query(
+    query, order = policies.list_query(
         call.ctx.principal.account_id,
         None,
         only_attached=False,
@@ -243,14 +249,14 @@ def _local(call: Call, after: list[Any] | None, limit: int) -> tuple[Items, bool
         as_boundary=True,
     )
     rows, more = _page(call, query, order, after, limit)
-    infos = [from_customer(policy_store.record(r)) for r in rows]
+    infos = [from_customer(policies.record(r)) for r in rows]
     return list(zip(_policy_details(call, infos), _keys(rows, order), strict=True)), more
 
 
 def _aws(call: Call, after: list[Any] | None, limit: int) -> tuple[Items, bool]:
     account = call.ctx.principal.account_id
     used = attachments.attached_arns_in_account(call.db, account, managed_policies.ARN_PREFIX)
-    used |= policy_store.boundary_arns_in_account(call.db, account)
+    used |= policies.boundary_arns_in_account(call.db, account)
     candidates = [
         from_aws(p)
         for p in managed_policies.ordered()

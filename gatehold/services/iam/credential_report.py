@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 
 from gatehold.arn import root_arn
 from gatehold.services.call import Call, Params, Result
-from gatehold.services.iam import credential_errors as err
+from gatehold.services.iam import credential_errors
 from gatehold.store import account_info
 from gatehold.store.account_info import KeyFacts, ReportInputs, UserFacts
 
@@ -123,10 +123,10 @@ def get_credential_report(call: Call, params: Params) -> Result:
     call.authorize("iam:GetCredentialReport", "*")
     existing = account_info.get_report(call.db, call.ctx.principal.account_id)
     if existing is None:
-        raise err.report_not_present()
+        raise credential_errors.report_not_present()
     generated_at, content = existing
     if call.ctx.now - generated_at >= REPORT_LIFETIME:
-        raise err.report_expired()
+        raise credential_errors.report_expired()
     return {"Content": content, "ReportFormat": "text/csv", "GeneratedTime": generated_at}
 
 

@@ -16,14 +16,12 @@ from sqlalchemy.exc import IntegrityError
 
 from gatehold.errors import AwsError, validation_error
 from gatehold.services.call import Call, Params, Result
-from gatehold.services.iam import credential_errors as err
-from gatehold.services.iam import resource_tags, tagging
+from gatehold.services.iam import credential_errors, resource_tags, tagging
 from gatehold.services.iam.common import authorization_changed
 from gatehold.services.iam.errors import invalid_input, quota_exceeded
 from gatehold.services.iam.identity_propagation import updated_propagation, validated_new
 from gatehold.services.iam.resource_tags import Tagged
-from gatehold.store import providers
-from gatehold.store import tags as tag_store
+from gatehold.store import providers, tags
 from gatehold.store.providers import OidcProvider
 
 TAG_TYPE = "oidc-provider"
@@ -71,7 +69,7 @@ def _find(call: Call, params: Params) -> tuple[str, Tagged | None]:
 
 
 def _not_found(params: Params) -> AwsError:
-    return err.oidc_not_found(params["OpenIDConnectProviderArn"])
+    return credential_errors.oidc_not_found(params["OpenIDConnectProviderArn"])
 
 
 def _authorized(call: Call, params: Params, action: str) -> OidcProvider:
@@ -98,7 +96,7 @@ def create_open_id_connect_provider(call: Call, params: Params) -> Result:
     tagging.check_new_tags(pairs)
     context, center = validated_new(params)
     if providers.get_oidc(call.db, account_id, arn) is not None:
-        raise err.oidc_exists(url)
+        raise credential_errors.oidc_exists(url)
     if providers.count_oidc(call.db, account_id) >= MAX_PROVIDERS:
         raise quota_exceeded("OpenIdConnectProvidersPerAccount", MAX_PROVIDERS)
     provider = OidcProvider(
@@ -114,8 +112,8 @@ def create_open_id_connect_provider(call: Call, params: Params) -> Result:
     try:
         providers.insert_oidc(call.db, provider)
     except IntegrityError as exc:  # a concurrent create of the same URL won (PostgreSQL)
-        raise err.oidc_exists(url) from exc
-    tag_store.put(call.db, TAG_TYPE, arn, pairs)
+        raise credential_errors.oidc_exists(url) from exc
+    tags.put(call.db, TAG_TYPE, arn, pairs)
     authorization_changed(call)
     result: Result = {"OpenIDConnectProviderArn": arn}
     if pairs:
@@ -156,11 +154,11 @@ def delete_open_id_connect_provider(call: Call, params: Params) -> Result:
         call,
         params,
         _find,
-        lambda p: err.oidc_not_found_on_delete(p["OpenIDConnectProviderArn"]),
+        lambda p: credential_errors.oidc_not_found_on_delete(p["OpenIDConnectProviderArn"]),
         "iam:DeleteOpenIDConnectProvider",
     )
     providers.delete_oidc(call.db, resource.arn)
-    tag_store.remove_all(call.db, TAG_TYPE, resource.arn)
+    tags.remove_all(call.db, TAG_TYPE, resource.arn)
     authorization_changed(call)
     return {}
 

@@ -21,8 +21,7 @@ from gatehold.services.iam.identity_errors import (
     old_password_incorrect,
     password_violation,
 )
-from gatehold.store import accounts, login_profiles
-from gatehold.store import password_policy as policy_store
+from gatehold.store import accounts, login_profiles, password_policy
 
 # GetAccountPasswordPolicy with none set: the text AWS sends (aws/aws-cli#7265).
 NO_POLICY = "The Password Policy with domain name {account} cannot be found."
@@ -34,7 +33,7 @@ def check_new_password(call: Call, password: str) -> None:
     """PasswordPolicyViolation unless `password` conforms to the account's policy
     (or AWS's default policy, which forbids the account's name and email)."""
     account_id = call.ctx.principal.account_id
-    policy = policy_store.get(call.db, account_id)
+    policy = password_policy.get(call.db, account_id)
     account = accounts.get(call.db, account_id)
     identities = [account.root_email, account.alias or ""] if account else []
     message = password_rules.violation_message(password, policy, identities)
@@ -63,7 +62,7 @@ def change_password(call: Call, params: Params) -> Result:
     p = call.ctx.principal
     if p.kind is not PrincipalKind.USER:
         raise invalid_user_type()
-    policy = policy_store.get(call.db, p.account_id)
+    policy = password_policy.get(call.db, p.account_id)
     # AllowUsersToChangePassword grants every user iam:ChangePassword on themselves
     # (IAM User Guide, "Permit IAM users to change their own password"); without
     # it the caller needs the permission from a policy.
@@ -103,7 +102,7 @@ def update_account_password_policy(call: Call, params: Params) -> Result:
         password_reuse_prevention=params.get("PasswordReusePrevention"),
         hard_expiry=params.get("HardExpiry"),
     )
-    policy_store.put(call.db, call.ctx.principal.account_id, policy)
+    password_policy.put(call.db, call.ctx.principal.account_id, policy)
     # AllowUsersToChangePassword decides who may call ChangePassword.
     authorization_changed(call)
     return {}
@@ -112,7 +111,7 @@ def update_account_password_policy(call: Call, params: Params) -> Result:
 def get_account_password_policy(call: Call, params: Params) -> Result:
     call.authorize("iam:GetAccountPasswordPolicy", "*")
     account_id = call.ctx.principal.account_id
-    policy = policy_store.get(call.db, account_id)
+    policy = password_policy.get(call.db, account_id)
     if policy is None:
         raise no_such_entity(NO_POLICY.format(account=account_id))
     shape: Result = {
@@ -135,7 +134,7 @@ def get_account_password_policy(call: Call, params: Params) -> Result:
 
 def delete_account_password_policy(call: Call, params: Params) -> Result:
     call.authorize("iam:DeleteAccountPasswordPolicy", "*")
-    if not policy_store.delete(call.db, call.ctx.principal.account_id):
+    if not password_policy.delete(call.db, call.ctx.principal.account_id):
         raise no_such_entity(NO_POLICY_TO_DELETE)
     authorization_changed(call)
     return {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from gatehold import ids, managed_policies
+from gatehold import ids
 from gatehold.arn import iam_arn
 from gatehold.policy import limits
 from gatehold.services.call import Call, Params, Result
@@ -31,7 +31,7 @@ from gatehold.services.iam.policy_support import (
     tag_context,
     usage_counts,
 )
-from gatehold.store import attachments
+from gatehold.store import attachments, managed_policies
 from gatehold.store import policies as policy_store
 from gatehold.store import tags as tag_store
 from gatehold.store.paging import BadMarker, Page, encode_marker, keyset_page

@@ -10,15 +10,14 @@ from urllib.parse import quote
 
 from sqlalchemy import Connection
 
-from gatehold import managed_policies
-from gatehold.managed_policies import ManagedPolicy
 from gatehold.policy import MalformedPolicy, PolicyKind, parse_policy
 from gatehold.policy.limits import policy_size
 from gatehold.services.iam.errors import limit_exceeded, malformed_policy_document, no_such_entity
 from gatehold.services.iam.tagging import resource_tag_context
-from gatehold.store import attachments
+from gatehold.store import attachments, managed_policies
 from gatehold.store import policies as policy_store
 from gatehold.store import tags as tag_store
+from gatehold.store.managed_policies import ManagedPolicy
 from gatehold.store.policies import CustomerPolicy
 
 POLICY_TAGS = "policy"

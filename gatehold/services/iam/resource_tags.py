@@ -15,7 +15,7 @@ from gatehold.services.call import Call, Params, Result
 from gatehold.services.iam import tagging
 from gatehold.services.iam.common import authorization_changed
 from gatehold.services.iam.owners import listed, page_list
-from gatehold.store import tags as tag_store
+from gatehold.store import tags
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ def authorize_on(
     conditions = dict(extra or {})
     if resource is not None:
         conditions.update(
-            tagging.resource_tag_context(tag_store.get(call.db, resource.tag_type, resource.tag_id))
+            tagging.resource_tag_context(tags.get(call.db, resource.tag_type, resource.tag_id))
         )
     call.authorize(action, arn, conditions)
     if resource is None:
@@ -66,7 +66,7 @@ def tag(call: Call, params: Params, find: Finder, not_found: NotFound, action: s
 def untag(call: Call, params: Params, find: Finder, not_found: NotFound, action: str) -> Result:
     keys = list(params["TagKeys"])
     resource = authorize_on(call, params, find, not_found, action, tagging.untag_context(keys))
-    tag_store.remove(call.db, resource.tag_type, resource.tag_id, keys)
+    tags.remove(call.db, resource.tag_type, resource.tag_id, keys)
     authorization_changed(call)
     return {}
 
@@ -74,6 +74,6 @@ def untag(call: Call, params: Params, find: Finder, not_found: NotFound, action:
 def list_tags(call: Call, params: Params, find: Finder, not_found: NotFound, action: str) -> Result:
     resource = authorize_on(call, params, find, not_found, action)
     # AWS: "The returned list of tags is sorted by tag key."
-    pairs = sorted(tag_store.get(call.db, resource.tag_type, resource.tag_id), key=lambda p: p[0])
+    pairs = sorted(tags.get(call.db, resource.tag_type, resource.tag_id), key=lambda p: p[0])
     items, truncated, marker = page_list(params, pairs, lambda p: p[0])
     return listed("Tags", ([{"Key": k, "Value": v} for k, v in items], truncated, marker))

@@ -16,10 +16,10 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from sqlalchemy.exc import IntegrityError
 
+from gatehold.auth import saml_metadata
 from gatehold.errors import AwsError
 from gatehold.services.call import Call, Params, Result
-from gatehold.services.iam import credential_errors as err
-from gatehold.services.iam import resource_tags, saml_metadata, tagging
+from gatehold.services.iam import credential_errors, resource_tags, tagging
 from gatehold.services.iam.common import authorization_changed
 from gatehold.services.iam.errors import invalid_input, quota_exceeded
 from gatehold.services.iam.identity_propagation import (
@@ -28,8 +28,7 @@ from gatehold.services.iam.identity_propagation import (
     validated_new,
 )
 from gatehold.services.iam.resource_tags import Tagged
-from gatehold.store import providers
-from gatehold.store import tags as tag_store
+from gatehold.store import providers, tags
 from gatehold.store.providers import SamlPrivateKey, SamlProvider
 
 TAG_TYPE = "saml-provider"
@@ -51,7 +50,7 @@ def _read_metadata(document: str) -> saml_metadata.SamlMetadata:
     try:
         return saml_metadata.parse(document)
     except saml_metadata.MetadataError as exc:
-        raise err.bad_saml_metadata() from exc
+        raise credential_errors.bad_saml_metadata() from exc
 
 
 def _sealed_key(call: Call, pem: str) -> SamlPrivateKey:
@@ -83,7 +82,7 @@ def _find(call: Call, params: Params) -> tuple[str, Tagged | None]:
 
 
 def _not_found(params: Params) -> AwsError:
-    return err.saml_not_found(params["SAMLProviderArn"])
+    return credential_errors.saml_not_found(params["SAMLProviderArn"])
 
 
 def _authorized(call: Call, params: Params, action: str) -> SamlProvider:
@@ -106,7 +105,7 @@ def create_saml_provider(call: Call, params: Params) -> Result:
     mode = params.get("AssertionEncryptionMode") or "Allowed"
     _check_encryption(mode, keys)
     if providers.get_saml(call.db, account_id, arn) is not None:
-        raise err.saml_exists(name)
+        raise credential_errors.saml_exists(name)
     if providers.count_saml(call.db, account_id) >= MAX_PROVIDERS:
         raise quota_exceeded("SamlProvidersPerAccount", MAX_PROVIDERS)
     provider = SamlProvider(
@@ -125,8 +124,8 @@ def create_saml_provider(call: Call, params: Params) -> Result:
     try:
         providers.insert_saml(call.db, provider)
     except IntegrityError as exc:  # a concurrent create of the same name won (PostgreSQL)
-        raise err.saml_exists(name) from exc
-    tag_store.put(call.db, TAG_TYPE, arn, pairs)
+        raise credential_errors.saml_exists(name) from exc
+    tags.put(call.db, TAG_TYPE, arn, pairs)
     authorization_changed(call)
     result: Result = {"SAMLProviderArn": arn}
     if pairs:
@@ -216,7 +215,7 @@ def update_saml_provider(call: Call, params: Params) -> Result:
 def delete_saml_provider(call: Call, params: Params) -> Result:
     p = _authorized(call, params, "iam:DeleteSAMLProvider")
     providers.delete_saml(call.db, p.arn)
-    tag_store.remove_all(call.db, TAG_TYPE, p.arn)
+    tags.remove_all(call.db, TAG_TYPE, p.arn)
     authorization_changed(call)
     return {}
 

@@ -24,13 +24,12 @@ from gatehold import ids
 from gatehold.arn import iam_arn
 from gatehold.errors import AwsError
 from gatehold.services.call import Call, Params, Result
-from gatehold.services.iam import credential_errors as err
-from gatehold.services.iam import resource_tags, tagging
+from gatehold.services.iam import credential_errors, resource_tags, tagging
 from gatehold.services.iam.common import list_result, page_of
 from gatehold.services.iam.errors import quota_exceeded
 from gatehold.services.iam.resource_tags import Tagged
 from gatehold.store import certificates as store
-from gatehold.store import tags as tag_store
+from gatehold.store import tags
 from gatehold.store.certificates import ServerCertificate
 
 PREFIX_SERVER_CERTIFICATE = "ASCA"
@@ -51,13 +50,13 @@ def _checked_material(body: str, private_key: str, chain: str | None) -> x509.Ce
     try:
         cert = x509.load_pem_x509_certificate(body.strip().encode())
     except ValueError as exc:
-        raise err.unparsable_server_certificate() from exc
+        raise credential_errors.unparsable_server_certificate() from exc
     try:
         key = load_pem_private_key(private_key.strip().encode(), password=None)
     except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
-        raise err.unparsable_private_key() from exc
+        raise credential_errors.unparsable_private_key() from exc
     if _public_key_der(key.public_key()) != _public_key_der(cert.public_key()):
-        raise err.key_pair_mismatch()
+        raise credential_errors.key_pair_mismatch()
     if chain:
         _check_chain(cert, chain)
     return cert
@@ -67,13 +66,13 @@ def _check_chain(cert: x509.Certificate, chain: str) -> None:
     try:
         links = x509.load_pem_x509_certificates(chain.strip().encode())
     except ValueError as exc:
-        raise err.invalid_chain(-1) from exc
+        raise credential_errors.invalid_chain(-1) from exc
     issued = cert
     for index, issuer in enumerate(links):
         try:
             issued.verify_directly_issued_by(issuer)
         except (ValueError, TypeError, InvalidSignature) as exc:
-            raise err.invalid_chain(index) from exc
+            raise credential_errors.invalid_chain(index) from exc
         issued = issuer
 
 
@@ -102,7 +101,7 @@ def _find(call: Call, params: Params) -> tuple[str, Tagged | None]:
 
 
 def _not_found(params: Params) -> AwsError:
-    return err.server_certificate_not_found(params["ServerCertificateName"])
+    return credential_errors.server_certificate_not_found(params["ServerCertificateName"])
 
 
 def _authorized(call: Call, params: Params, action: str) -> ServerCertificate:
@@ -125,7 +124,7 @@ def upload_server_certificate(call: Call, params: Params) -> Result:
     pairs = tagging.tag_pairs(params.get("Tags"))
     tagging.check_new_tags(pairs)
     if store.get_server_certificate(call.db, account_id, name) is not None:
-        raise err.server_certificate_exists(name)
+        raise credential_errors.server_certificate_exists(name)
     if store.count_server_certificates(call.db, account_id) >= MAX_PER_ACCOUNT:
         # Unconfirmed quota name.
         raise quota_exceeded("ServerCertificatesPerAccount", MAX_PER_ACCOUNT)
@@ -148,8 +147,8 @@ def upload_server_certificate(call: Call, params: Params) -> Result:
     try:
         store.insert_server_certificate(call.db, record)
     except IntegrityError as exc:  # a concurrent upload of the same name won (PostgreSQL)
-        raise err.server_certificate_exists(name) from exc
-    tag_store.put(call.db, TAG_TYPE, certificate_id, pairs)
+        raise credential_errors.server_certificate_exists(name) from exc
+    tags.put(call.db, TAG_TYPE, certificate_id, pairs)
     result: Result = {"ServerCertificateMetadata": metadata_shape(record)}
     if pairs:
         result["Tags"] = tagging.listed(call.db, TAG_TYPE, certificate_id)
@@ -177,7 +176,7 @@ def update_server_certificate(call: Call, params: Params) -> Result:
     call.authorize("iam:UpdateServerCertificate", new_arn)
     other = store.get_server_certificate(call.db, c.account_id, new_name)
     if other is not None and other.server_certificate_id != c.server_certificate_id:
-        raise err.server_certificate_exists(new_name)
+        raise credential_errors.server_certificate_exists(new_name)
     store.rename_server_certificate(call.db, c.server_certificate_id, new_name, new_path, new_arn)
     return {}
 
@@ -185,7 +184,7 @@ def update_server_certificate(call: Call, params: Params) -> Result:
 def delete_server_certificate(call: Call, params: Params) -> Result:
     c = _authorized(call, params, "iam:DeleteServerCertificate")
     store.delete_server_certificate(call.db, c.server_certificate_id)
-    tag_store.remove_all(call.db, TAG_TYPE, c.server_certificate_id)
+    tags.remove_all(call.db, TAG_TYPE, c.server_certificate_id)
     return {}
 
 

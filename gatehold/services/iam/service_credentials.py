@@ -18,7 +18,7 @@ from typing import Any
 
 from gatehold import ids
 from gatehold.services.call import Call, Params, Result
-from gatehold.services.iam import credential_errors as err
+from gatehold.services.iam import credential_errors
 from gatehold.services.iam.common import list_result, page_of
 from gatehold.services.iam.errors import invalid_input, quota_exceeded
 from gatehold.services.iam.owners import (
@@ -43,7 +43,7 @@ SUPPORTED = PASSWORD_SERVICES | API_KEY_SERVICES
 
 def _check_service(name: str) -> None:
     if name not in SUPPORTED:
-        raise err.service_not_supported(name)
+        raise credential_errors.service_not_supported(name)
 
 
 def _new_secret(service: str, alias: str | None) -> str:
@@ -134,7 +134,7 @@ def _credential_of(call: Call, action: str, params: Params) -> tuple[User, Servi
     credential_id = params["ServiceSpecificCredentialId"]
     cred = store.get(call.db, user.user_id, credential_id) if user else None
     if user is None or cred is None:  # the root user has no service-specific credentials
-        raise err.service_credential_not_found(credential_id)
+        raise credential_errors.service_credential_not_found(credential_id)
     return user, cred
 
 

@@ -15,7 +15,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from gatehold.services.call import Call, Params, Result
-from gatehold.services.iam import credential_errors as err
+from gatehold.services.iam import credential_errors
 from gatehold.services.iam.errors import quota_exceeded
 from gatehold.services.iam.owners import caller_or_named, listed, page_list
 from gatehold.store import certificates as store
@@ -35,7 +35,7 @@ def _parsed(body: str) -> x509.Certificate:
     try:
         return x509.load_pem_x509_certificate(body.strip().encode())
     except ValueError as exc:
-        raise err.malformed_signing_certificate(body) from exc
+        raise credential_errors.malformed_signing_certificate(body) from exc
 
 
 def _der(body: str) -> bytes | None:
@@ -65,7 +65,7 @@ def _certificate_of(call: Call, user: User | None, certificate_id: str) -> Signi
     for cert in store.signing_certificates_of(call.db, account_id, user.user_id if user else None):
         if cert.certificate_id == certificate_id:
             return cert
-    raise err.signing_certificate_not_found(certificate_id)
+    raise credential_errors.signing_certificate_not_found(certificate_id)
 
 
 def upload_signing_certificate(call: Call, params: Params) -> Result:
@@ -74,7 +74,7 @@ def upload_signing_certificate(call: Call, params: Params) -> Result:
     body = params["CertificateBody"]
     der = _parsed(body).public_bytes(Encoding.DER)
     if any(_der(other) == der for other in store.signing_certificate_bodies(call.db, account_id)):
-        raise err.duplicate_certificate()
+        raise credential_errors.duplicate_certificate()
     owned = store.signing_certificates_of(call.db, account_id, user.user_id if user else None)
     if len(owned) >= MAX_PER_USER:
         raise quota_exceeded("CertificatesPerUser", MAX_PER_USER)

@@ -20,7 +20,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from gatehold.authz import resource_account
+from gatehold.authz.enforcer import resource_account
+from gatehold.authz.policies import parse_cached
 from gatehold.policy import (
     Decision,
     MatchedStatement,
@@ -30,7 +31,6 @@ from gatehold.policy import (
     Request,
     evaluate,
 )
-from gatehold.principal_policies import parse_cached
 
 # Keys of EvalDecisionDetails: the policy types as AWS names them in
 # SourcePolicyType. The boundary's key is unconfirmed.

@@ -17,10 +17,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from gatehold.authz.policies import IAM_POLICY, parse_cached
 from gatehold.errors import AwsError
 from gatehold.policy import MalformedPolicy, Policy, PolicyKind, PolicyRef
 from gatehold.policy.conditions import parse_binary, parse_date, parse_network, parse_number
-from gatehold.principal_policies import IAM_POLICY, parse_cached
 from gatehold.services.iam.errors import invalid_input
 from gatehold.store.paging import BadMarker, decode_marker, encode_marker
 

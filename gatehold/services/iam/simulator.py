@@ -14,17 +14,17 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from gatehold.errors import AwsError
-from gatehold.policy import Policy, PolicyKind, PolicyRef, PolicySet, context_keys
-from gatehold.principal_policies import (
+from gatehold.authz.policies import (
     IAM_POLICY,
     PrincipalPolicies,
     SourcedPolicy,
     StoredPolicyUnreadable,
     gather,
 )
+from gatehold.errors import AwsError
+from gatehold.policy import Policy, PolicyKind, PolicyRef, PolicySet, context_keys
 from gatehold.services.call import Call, Handler, Params, Result
-from gatehold.services.iam import simulation_inputs as inputs
+from gatehold.services.iam import simulation_inputs
 from gatehold.services.iam.errors import invalid_input, no_such_entity
 from gatehold.services.iam.simulation import Scenario
 from gatehold.services.iam.tagging import resource_tag_context
@@ -38,7 +38,7 @@ from gatehold.store.policy_sources import Entity
 def _authorized_entity(call: Call, action: str, arn: str) -> Entity:
     """Authorize ``action`` on the entity, then find it (so a caller without permission
     cannot learn which entities exist)."""
-    source = inputs.source_entity(arn)
+    source = simulation_inputs.source_entity(arn)
     account = call.ctx.principal.account_id
     entity = None
     if source.account_id == account:
@@ -109,40 +109,48 @@ def _scenario(
     boundary: list[PolicyRef] | None,
     default_caller: str | None,
 ) -> Scenario:
-    resource_policy = inputs.resource_policy_ref(params.get("ResourcePolicy"))
+    resource_policy = simulation_inputs.resource_policy_ref(params.get("ResourcePolicy"))
     caller_arn = params.get("CallerArn") or default_caller
-    caller = inputs.caller(caller_arn)
+    caller = simulation_inputs.caller(caller_arn)
     if resource_policy is not None and caller is None:
         # Unconfirmed wording; the API reference says CallerArn is then required.
         raise invalid_input("Invalid caller - Caller cannot be null or empty.")
-    inputs.resource_handling_option(params.get("ResourceHandlingOption"))
+    simulation_inputs.resource_handling_option(params.get("ResourceHandlingOption"))
     # A boundary passed in replaces the entity's own (API reference).
-    boundary = inputs.boundary_refs(params.get("PermissionsBoundaryPolicyInputList")) or boundary
+    boundary = (
+        simulation_inputs.boundary_refs(params.get("PermissionsBoundaryPolicyInputList"))
+        or boundary
+    )
     return Scenario(
         identity=PolicySet(
-            identity + inputs.policy_refs(params.get("PolicyInputList"), "PolicyInputList")
+            identity
+            + simulation_inputs.policy_refs(params.get("PolicyInputList"), "PolicyInputList")
         ),
         boundary=PolicySet(boundary) if boundary else None,
         resource_policy=resource_policy,
-        scps=inputs.organization_levels(params.get("OrderedOrganizationPolicyInputList")),
+        scps=simulation_inputs.organization_levels(
+            params.get("OrderedOrganizationPolicyInputList")
+        ),
         caller_arn=caller_arn,
         caller_account=caller.account_id if caller else None,
-        owner_account=inputs.resource_owner(params.get("ResourceOwner")),
-        context=inputs.context(params.get("ContextEntries")),
-        actions=inputs.action_names(params["ActionNames"]),
-        resources=inputs.resource_arns(
+        owner_account=simulation_inputs.resource_owner(params.get("ResourceOwner")),
+        context=simulation_inputs.context(params.get("ContextEntries")),
+        actions=simulation_inputs.action_names(params["ActionNames"]),
+        resources=simulation_inputs.resource_arns(
             params.get("ResourceArns"), with_resource_policy=resource_policy is not None
         ),
     )
 
 
 def _answer(scenario: Scenario, params: Params) -> Result:
-    start, stop = inputs.page_bounds(params.get("Marker"), params.get("MaxItems"), scenario.total)
+    start, stop = simulation_inputs.page_bounds(
+        params.get("Marker"), params.get("MaxItems"), scenario.total
+    )
     result: Result = {
         "EvaluationResults": scenario.results(start, stop),
         "IsTruncated": stop < scenario.total,
     }
-    marker = inputs.next_marker(stop, scenario.total)
+    marker = simulation_inputs.next_marker(stop, scenario.total)
     if marker is not None:
         result["Marker"] = marker
     return result
@@ -177,10 +185,10 @@ def _any_kind(text: str) -> Policy:
     """A policy of any kind may be listed: an identity policy, or a resource policy
     (which has a Principal). The identity policy's error is the one reported."""
     try:
-        return inputs.parse_input(text, PolicyKind.IDENTITY)
+        return simulation_inputs.parse_input(text, PolicyKind.IDENTITY)
     except AwsError as identity_error:
         try:
-            return inputs.parse_input(text, PolicyKind.RESOURCE)
+            return simulation_inputs.parse_input(text, PolicyKind.RESOURCE)
         except AwsError:
             raise identity_error from None
 

@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from gatehold import ids
 from gatehold.services.call import Call, Params, Result
-from gatehold.services.iam import credential_errors as err
+from gatehold.services.iam import credential_errors
 from gatehold.services.iam.errors import quota_exceeded
 from gatehold.services.iam.owners import authorize_on_user, caller_or_named, listed, page_list
 from gatehold.store import certificates as store
@@ -41,11 +41,11 @@ def _load(body: str) -> rsa.RSAPublicKey:
         else:  # OpenSSH: "<type> <base64 blob> [comment]"
             key = serialization.load_ssh_public_key(" ".join(text.split()[:2]).encode())
     except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
-        raise err.unrecognized_public_key() from exc
+        raise credential_errors.unrecognized_public_key() from exc
     if not isinstance(key, rsa.RSAPublicKey):
-        raise err.invalid_public_key("only ssh-rsa keys are supported")
+        raise credential_errors.invalid_public_key("only ssh-rsa keys are supported")
     if key.key_size < MIN_RSA_BITS:
-        raise err.invalid_public_key(f"the key must be at least {MIN_RSA_BITS} bits")
+        raise credential_errors.invalid_public_key(f"the key must be at least {MIN_RSA_BITS} bits")
     return key
 
 
@@ -88,7 +88,7 @@ def _shape(user: User, key: SshPublicKey, body: str) -> dict[str, Any]:
 def _key_of(call: Call, user: User, key_id: str) -> SshPublicKey:
     key = store.get_ssh_key(call.db, user.user_id, key_id)
     if key is None:
-        raise err.ssh_key_not_found(key_id)
+        raise credential_errors.ssh_key_not_found(key_id)
     return key
 
 
@@ -98,7 +98,7 @@ def upload_ssh_public_key(call: Call, params: Params) -> Result:
     existing = store.ssh_keys_of(call.db, user.user_id)
     print_ = fingerprint(loaded)
     if any(k.fingerprint == print_ for k in existing):
-        raise err.duplicate_ssh_key()
+        raise credential_errors.duplicate_ssh_key()
     if len(existing) >= MAX_KEYS_PER_USER:
         raise quota_exceeded("SSHPublicKeysPerUser", MAX_KEYS_PER_USER)
     key = SshPublicKey(

@@ -8,14 +8,12 @@ aws:ResourceTag conditions; a boundary caps the user's permissions).
 
 from __future__ import annotations
 
-from gatehold import managed_policies
 from gatehold.services.call import Call, Params, Result
 from gatehold.services.iam.common import authorization_changed, list_result, page_of
 from gatehold.services.iam.identity_errors import no_such_policy
 from gatehold.services.iam.tagging import apply, request_tag_context, tag_pairs, untag_context
 from gatehold.services.iam.targets import USER_TAGS, authorize_user
-from gatehold.store import dependents, tag_listing, users
-from gatehold.store import tags as tag_store
+from gatehold.store import dependents, managed_policies, tag_listing, tags, users
 
 
 def check_boundary(call: Call, arn: str) -> None:
@@ -38,7 +36,7 @@ def tag_user(call: Call, params: Params) -> Result:
 def untag_user(call: Call, params: Params) -> Result:
     keys = params["TagKeys"]
     user = authorize_user(call, "iam:UntagUser", params["UserName"], untag_context(keys))
-    tag_store.remove(call.db, USER_TAGS, user.user_id, keys)
+    tags.remove(call.db, USER_TAGS, user.user_id, keys)
     authorization_changed(call)
     return {}
 

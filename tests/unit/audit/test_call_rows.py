@@ -14,8 +14,8 @@ import pytest
 from gatehold.audit import call_rows, log, records
 from gatehold.audit.call_rows import CallRows
 from gatehold.audit.records import ApiCall, AuditFacts
-from gatehold.audit.request import _shapes
 from gatehold.context import Principal, PrincipalKind, RequestContext, SessionFacts
+from gatehold.services.request_audit import _shapes
 
 NOW = datetime(2026, 1, 2, 15, 4, 5, 123456, tzinfo=UTC)
 ACCOUNT = "111122223333"

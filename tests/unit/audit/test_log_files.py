@@ -9,8 +9,8 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from gatehold.audit import log_files
-from gatehold.audit.tail_cli import matches, parse_filter
-from gatehold.audit.trails_store import Trail
+from gatehold.cli.events import matches, parse_filter
+from gatehold.store.trails import Trail
 
 NOW = datetime(2026, 11, 27, 9, 5, 42, tzinfo=UTC)
 TRAIL = Trail(

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from gatehold.auth import oidc_tokens as ot
+from gatehold.auth import oidc_tokens
 from gatehold.errors import AwsError
 from tests.support.oidc_issuer import OidcIssuer, new_ec_key, new_rsa_key, running_issuer, tamper
 
@@ -33,7 +33,7 @@ def code_and_message(exc: pytest.ExceptionInfo[AwsError]) -> tuple[str, str]:
 @pytest.mark.parametrize("raw", ["", "abc", "a.b", "a.b.c", "e30.e30.", "W10.e30.c2ln"])
 def test_what_is_no_jwt_is_refused(raw: str) -> None:
     with pytest.raises(AwsError) as exc:
-        ot.parse(raw)
+        oidc_tokens.parse(raw)
     assert exc.value.code == "InvalidIdentityToken"
 
 
@@ -44,60 +44,62 @@ def test_only_rsa_and_ecdsa_algorithms_are_accepted(issuer: OidcIssuer) -> None:
         # PyJWT's types want a key, but alg "none" takes None (and refuses any other).
         raw = jwt.encode({"iss": issuer.issuer}, key, algorithm=alg)  # type: ignore[arg-type]
         with pytest.raises(AwsError) as exc:
-            ot.parse(raw)
+            oidc_tokens.parse(raw)
         assert exc.value.code == "InvalidIdentityToken"
-    assert ot.parse(issuer.token(key="ec")).algorithm == "ES256"
+    assert oidc_tokens.parse(issuer.token(key="ec")).algorithm == "ES256"
 
 
 def test_a_token_without_issuer_is_refused(issuer: OidcIssuer) -> None:
     with pytest.raises(AwsError) as exc:
-        ot.parse(tamper(issuer.token(), iss=None))
+        oidc_tokens.parse(tamper(issuer.token(), iss=None))
     assert code_and_message(exc) == ("InvalidIdentityToken", "Missing a required claim: iss")
 
 
 def test_provider_url_drops_the_scheme_only() -> None:
     assert (
-        ot.provider_url("https://token.actions.githubusercontent.com")
+        oidc_tokens.provider_url("https://token.actions.githubusercontent.com")
         == "token.actions.githubusercontent.com"
     )
-    assert ot.provider_url("http://127.0.0.1:8080/idp/") == "127.0.0.1:8080/idp/"
+    assert oidc_tokens.provider_url("http://127.0.0.1:8080/idp/") == "127.0.0.1:8080/idp/"
 
 
 # --- audience and times --------------------------------------------------------------
 
 
 def test_the_audience_must_be_a_client_id() -> None:
-    assert ot.audience({"aud": "a"}, ("a", "b")) == "a"
-    assert ot.audience({"aud": ["x", "b"]}, ("a", "b")) == "b"
+    assert oidc_tokens.audience({"aud": "a"}, ("a", "b")) == "a"
+    assert oidc_tokens.audience({"aud": ["x", "b"]}, ("a", "b")) == "b"
     # With azp, azp is the audience (AWS's `:aud` key); aud is only the original one.
-    assert ot.audience({"aud": "x", "azp": "b"}, ("b",)) == "b"
+    assert oidc_tokens.audience({"aud": "x", "azp": "b"}, ("b",)) == "b"
     with pytest.raises(AwsError) as exc:
-        ot.audience({"aud": "a", "azp": "x"}, ("a",))
+        oidc_tokens.audience({"aud": "a", "azp": "x"}, ("a",))
     assert code_and_message(exc) == ("InvalidIdentityToken", "Incorrect token audience")
     with pytest.raises(AwsError) as exc:
-        ot.audience({"sub": "s"}, ("a",))
+        oidc_tokens.audience({"sub": "s"}, ("a",))
     assert code_and_message(exc) == ("InvalidIdentityToken", "Missing a required claim: aud")
 
 
 def test_times_are_checked_against_now() -> None:
     now = 1_700_000_000
-    ot.check_times({"exp": now + 1, "nbf": now + ot.LEEWAY_SECONDS, "iat": now}, now)
+    oidc_tokens.check_times(
+        {"exp": now + 1, "nbf": now + oidc_tokens.LEEWAY_SECONDS, "iat": now}, now
+    )
     with pytest.raises(AwsError) as exc:
-        ot.check_times({"exp": now}, now)
+        oidc_tokens.check_times({"exp": now}, now)
     assert code_and_message(exc) == (
         "ExpiredTokenException",
         f"Token expired: current date/time {now} must be before the expiration date/time {now}",
     )
     for claims in (
-        {"exp": now + 60, "nbf": now + ot.LEEWAY_SECONDS + 1},
-        {"exp": now + 60, "iat": now + ot.LEEWAY_SECONDS + 1},
+        {"exp": now + 60, "nbf": now + oidc_tokens.LEEWAY_SECONDS + 1},
+        {"exp": now + 60, "iat": now + oidc_tokens.LEEWAY_SECONDS + 1},
         {"exp": float(now + 60)},
         {"exp": "soon"},
         {"exp": True},
         {},
     ):
         with pytest.raises(AwsError) as exc:
-            ot.check_times(claims, now)
+            oidc_tokens.check_times(claims, now)
         assert exc.value.code == "InvalidIdentityToken", claims
 
 
@@ -106,13 +108,13 @@ def test_times_are_checked_against_now() -> None:
 
 def test_session_tags_come_from_the_tags_claim() -> None:
     claim = {
-        ot.TAGS_CLAIM: {
+        oidc_tokens.TAGS_CLAIM: {
             "principal_tags": {"team": ["web"], "env": "prod"},
             "transitive_tag_keys": ["team"],
         }
     }
-    assert ot.session_tags(claim) == ((("team", "web"), ("env", "prod")), ("team",))
-    assert ot.session_tags({}) == ((), ())
+    assert oidc_tokens.session_tags(claim) == ((("team", "web"), ("env", "prod")), ("team",))
+    assert oidc_tokens.session_tags({}) == ((), ())
 
 
 @pytest.mark.parametrize(
@@ -131,36 +133,37 @@ def test_session_tags_come_from_the_tags_claim() -> None:
 )
 def test_bad_session_tags_are_refused(claim: Any) -> None:
     with pytest.raises(AwsError) as exc:
-        ot.session_tags({ot.TAGS_CLAIM: claim})
+        oidc_tokens.session_tags({oidc_tokens.TAGS_CLAIM: claim})
     assert exc.value.code == "InvalidIdentityToken"
 
 
 def test_source_identity_follows_assume_roles_rules() -> None:
     assert (
-        ot.source_identity({ot.SOURCE_IDENTITY_CLAIM: "alice@example.com"}) == "alice@example.com"
+        oidc_tokens.source_identity({oidc_tokens.SOURCE_IDENTITY_CLAIM: "alice@example.com"})
+        == "alice@example.com"
     )
-    assert ot.source_identity({}) is None
+    assert oidc_tokens.source_identity({}) is None
     for bad in ("a", "x" * 65, "aws:alice", "has space", 7):
         with pytest.raises(AwsError):
-            ot.source_identity({ot.SOURCE_IDENTITY_CLAIM: bad})
+            oidc_tokens.source_identity({oidc_tokens.SOURCE_IDENTITY_CLAIM: bad})
 
 
 # --- signatures and keys ----------------------------------------------------------------
 
 
 def test_signatures_verify_with_the_issuers_keys(issuer: OidcIssuer) -> None:
-    source = ot.KeySource()
+    source = oidc_tokens.KeySource()
     for key in ("rsa", "ec"):
-        token = ot.parse(issuer.token(sub=f"s-{key}", key=key))
-        assert ot.verify_signature(token, source.keys_for(token))["sub"] == f"s-{key}"
+        token = oidc_tokens.parse(issuer.token(sub=f"s-{key}", key=key))
+        assert oidc_tokens.verify_signature(token, source.keys_for(token))["sub"] == f"s-{key}"
     for forged in (
         tamper(issuer.token(), sub="admin"),
         issuer.token(signer=new_rsa_key(), kid="rsa"),
         issuer.token(signer=new_ec_key(), kid="ec"),
     ):
-        token = ot.parse(forged)
+        token = oidc_tokens.parse(forged)
         with pytest.raises(AwsError) as exc:
-            ot.verify_signature(token, source.keys_for(token))
+            oidc_tokens.verify_signature(token, source.keys_for(token))
         assert exc.value.code == "InvalidIdentityToken"
 
 
@@ -175,24 +178,24 @@ class FakeClock:
 def test_keys_are_cached_and_refreshed() -> None:
     with running_issuer() as fresh:
         clock = FakeClock()
-        source = ot.KeySource(clock=clock)
-        token = ot.parse(fresh.token())
+        source = oidc_tokens.KeySource(clock=clock)
+        token = oidc_tokens.parse(fresh.token())
         source.keys_for(token)
         source.keys_for(token)
         assert len(fresh.requests) == 2  # discovery + keys, once
         # A token naming an unknown key refreshes, but not more often than allowed.
-        rogue = ot.parse(fresh.token(signer=new_rsa_key(), kid="new"))
+        rogue = oidc_tokens.parse(fresh.token(signer=new_rsa_key(), kid="new"))
         with pytest.raises(AwsError):
             source.keys_for(rogue)
         assert len(fresh.requests) == 2
-        clock.now += ot.REFRESH_MIN_INTERVAL_SECONDS
+        clock.now += oidc_tokens.REFRESH_MIN_INTERVAL_SECONDS
         fresh.keys["new"] = new_rsa_key()  # the provider rotates a key in
-        token = ot.parse(fresh.token(key="new"))
+        token = oidc_tokens.parse(fresh.token(key="new"))
         assert source.keys_for(token)[0]["kid"] == "new"
         assert len(fresh.requests) == 4
         # Past their time, keys are fetched again; a withdrawn key stops working.
         del fresh.keys["new"]
-        clock.now += ot.KEYS_TTL_SECONDS
+        clock.now += oidc_tokens.KEYS_TTL_SECONDS
         with pytest.raises(AwsError) as exc:
             source.keys_for(token)
         assert exc.value.message.startswith("Couldn't retrieve verification key")
@@ -201,22 +204,22 @@ def test_keys_are_cached_and_refreshed() -> None:
 
 def test_an_unreachable_issuer_is_not_asked_again_at_once() -> None:
     gone = OidcIssuer().start()
-    token = ot.parse(gone.token())
+    token = oidc_tokens.parse(gone.token())
     gone.stop()
     clock = FakeClock()
     calls: list[str] = []
 
     def fetch(url: str) -> bytes:
         calls.append(url)
-        return ot.http_fetch(url)
+        return oidc_tokens.http_fetch(url)
 
-    source = ot.KeySource(fetch=fetch, clock=clock)
+    source = oidc_tokens.KeySource(fetch=fetch, clock=clock)
     for _ in range(3):
         with pytest.raises(AwsError) as exc:
             source.keys_for(token)
         assert exc.value.message.startswith("Couldn't retrieve verification key")
     assert len(calls) == 1
-    clock.now += ot.FAILURE_BACKOFF_SECONDS
+    clock.now += oidc_tokens.FAILURE_BACKOFF_SECONDS
     with pytest.raises(AwsError):
         source.keys_for(token)
     assert len(calls) == 2
@@ -224,14 +227,14 @@ def test_an_unreachable_issuer_is_not_asked_again_at_once() -> None:
 
 def test_a_discovery_document_for_another_issuer_is_refused(issuer: OidcIssuer) -> None:
     def fetch(url: str) -> bytes:
-        document = json.loads(ot.http_fetch(url))
+        document = json.loads(oidc_tokens.http_fetch(url))
         if url.endswith("openid-configuration"):
             document["issuer"] = "https://someone.else"
         return json.dumps(document).encode()
 
-    token = ot.parse(issuer.token())
+    token = oidc_tokens.parse(issuer.token())
     with pytest.raises(AwsError) as exc:
-        ot.KeySource(fetch=fetch).keys_for(token)
+        oidc_tokens.KeySource(fetch=fetch).keys_for(token)
     assert exc.value.message.startswith("Couldn't retrieve verification key")
 
 
@@ -239,9 +242,9 @@ def test_a_discovery_document_for_another_issuer_is_refused(issuer: OidcIssuer) 
 
 
 def test_plain_http_only_to_this_machine() -> None:
-    assert ot.fetch_allowed("https://idp.example.com/keys")
-    assert ot.fetch_allowed("http://127.0.0.1:9/keys")
-    assert ot.fetch_allowed("http://localhost/keys")
+    assert oidc_tokens.fetch_allowed("https://idp.example.com/keys")
+    assert oidc_tokens.fetch_allowed("http://127.0.0.1:9/keys")
+    assert oidc_tokens.fetch_allowed("http://localhost/keys")
     for url in (
         "http://idp.example.com/keys",
         "ftp://idp.example.com/keys",
@@ -249,9 +252,9 @@ def test_plain_http_only_to_this_machine() -> None:
         "https:///nohost",
         "keys",
     ):
-        assert not ot.fetch_allowed(url)
-        with pytest.raises(ot.FetchError):
-            ot.http_fetch(url)
+        assert not oidc_tokens.fetch_allowed(url)
+        with pytest.raises(oidc_tokens.FetchError):
+            oidc_tokens.http_fetch(url)
 
 
 @pytest.fixture
@@ -271,7 +274,7 @@ def odd_server() -> Iterator[tuple[str, dict[str, Any]]]:
             elif mode == "flood":
                 self.send_response(200)
                 self.end_headers()
-                self.wfile.write(b"{" + b" " * (ot.MAX_DOCUMENT_BYTES + 10))
+                self.wfile.write(b"{" + b" " * (oidc_tokens.MAX_DOCUMENT_BYTES + 10))
             elif mode == "trickle":
                 self.send_response(200)
                 self.end_headers()
@@ -300,6 +303,6 @@ def test_the_fetch_refuses_redirects_and_is_bounded(
     url, behaviour = odd_server
     behaviour["mode"] = mode
     started = time.monotonic()
-    with pytest.raises(ot.FetchError):
-        ot.http_fetch(url, timeout=0.5)
+    with pytest.raises(oidc_tokens.FetchError):
+        oidc_tokens.http_fetch(url, timeout=0.5)
     assert time.monotonic() - started < 2.5  # bounded by the timeout, not the server

@@ -16,7 +16,7 @@ from gatehold.auth.saml_assertions import (
     SamlAssertion,
     read_response,
 )
-from gatehold.services.iam.saml_metadata import parse
+from gatehold.auth.saml_metadata import parse
 from tests.support.certs import rsa_key
 from tests.support.saml_idp import ATTRIBUTES, SamlIdp, decode, encode
 

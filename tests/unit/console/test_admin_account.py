@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from gatehold.console.admin_account import NotANumber, form_values, policy_params
+from gatehold.console.admin.account import NotANumber, form_values, policy_params
 
 NOTHING_REQUIRED = {
     "RequireUppercaseCharacters": False,

@@ -10,10 +10,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from gatehold.auth import session_tokens
-from gatehold.console import role_sessions
-from gatehold.console.sessions import Session
+from gatehold.console.signin import role_sessions
 from gatehold.context import Principal, PrincipalKind, SessionFacts
 from gatehold.errors import AwsError
+from gatehold.store.console_sessions import Session
 from gatehold.store.secretbox import SecretBox
 
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)

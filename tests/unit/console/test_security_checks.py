@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from gatehold.console.security_checks import (
+from gatehold.console.security.checks import (
     AccountFacts,
     Check,
     KeyFacts,

@@ -11,10 +11,11 @@ from pathlib import Path
 import orjson
 from sqlalchemy import inspect, text
 
-from gatehold.audit import log, trails_store
-from gatehold.audit.trails_store import Trail
+from gatehold.audit import log
 from gatehold.store import accounts, migrations, schema
+from gatehold.store import trails as trails_store
 from gatehold.store.db import Store, make_engine, sqlite_url
+from gatehold.store.trails import Trail
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 ACCOUNT = "123456789012"

@@ -1,0 +1,1 @@
+"""The `gatehold` command: one module per subcommand (main.py builds the parser)."""

@@ -1,0 +1,1 @@
+"""Root account recovery: a lost password or a lost MFA device."""

@@ -1,0 +1,1 @@
+"""Console sign-in: the state machine, its steps against the store, sessions, and switch role."""

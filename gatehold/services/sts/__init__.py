@@ -1,0 +1,1 @@
+"""AWS STS: one module per group of operations."""
