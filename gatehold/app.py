@@ -31,6 +31,7 @@ from gatehold.console.routes import console_app
 from gatehold.errors import AwsError
 from gatehold.protocol import operation_hint, serialize_error
 from gatehold.services.registry import is_cheap_read
+from gatehold.services.runner import Runner
 from gatehold.store import meta
 from gatehold.store.db import Store
 from gatehold.store.migrations import LATEST, current_version
@@ -135,7 +136,7 @@ class GateholdApp:
             if message.get("type") == "lifespan.shutdown":
                 if self.deliverer is not None:
                     self.deliverer.stop()
-                await anyio.to_thread.run_sync(self.api.recorder.close)
+                await anyio.to_thread.run_sync(self.api.runner.recorder.close)
             return message
 
         return wrapped
@@ -171,16 +172,10 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> GateholdApp
     attach_recorder(store, recorder)
     # One per worker process too: its sinks' thread sends findings after commit.
     alarms = Alarms.from_settings(settings)
-    api = AwsApi(
-        store,
-        box,
-        clock or SystemClock(),
-        PolicyEnforcer(),
-        settings,
-        recorder=recorder,
-        alarms=alarms,
-    )
-    human = console_app(settings, store, box, api.clock, api.enforcer, alarms)
+    # The one runner of operations (services/runner.py), for the API and the console.
+    runner = Runner(store, box, PolicyEnforcer(), settings, recorder)
+    api = AwsApi(runner, clock or SystemClock(), alarms=alarms)
+    human = console_app(settings, store, box, api.clock, runner.enforcer, alarms)
     deliverer = Deliverer(store, api.clock, settings.trails_folder, settings.trail_delivery_seconds)
     return GateholdApp(api, human, deliverer)
 

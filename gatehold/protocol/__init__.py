@@ -21,6 +21,7 @@ from gatehold.protocol.routing import Route, error_protocol, operation_hint, rou
 from gatehold.protocol.validate import validate
 
 __all__ = [
+    "VALIDATION_CODE",
     "HttpRequest",
     "HttpResponse",
     "Route",
@@ -35,7 +36,8 @@ __all__ = [
     "warm_up",
 ]
 
-_VALIDATION_CODE = {
+# The code of an input validation error, by protocol (what botocore's models document).
+VALIDATION_CODE = {
     "query": "ValidationError",
     "json": "ValidationException",
     "rest-json": "ValidationException",
@@ -51,7 +53,7 @@ def parse_input(route: Route, req: HttpRequest) -> dict[str, Any]:
         params = json_protocol.parse(route, req)
     else:
         params = rest_json.parse(route, req)
-    validate(params, route.operation.input_shape, _VALIDATION_CODE[protocol])
+    validate(params, route.operation.input_shape, VALIDATION_CODE[protocol])
     return params
 
 

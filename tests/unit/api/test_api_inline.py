@@ -12,10 +12,12 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 from gatehold.api import AwsApi, Peer
+from gatehold.audit.recorder import recorder_for
 from gatehold.auth.sigv4 import HttpRequest
 from gatehold.authz.enforcer import PolicyEnforcer
 from gatehold.clock import SystemClock
 from gatehold.services.bootstrap import InitResult, initialize
+from gatehold.services.runner import Runner
 from gatehold.store.db import Store, sqlite_url
 from gatehold.store.secretbox import SecretBox
 
@@ -27,7 +29,8 @@ def api(tmp_path: Path) -> tuple[AwsApi, InitResult]:
     store = Store.open(sqlite_url(tmp_path))
     box = SecretBox(b"k" * 32)
     init = initialize(store, box, datetime.now(UTC), "root@example.com", "Pw-123456789!")
-    return AwsApi(store, box, SystemClock(), PolicyEnforcer()), init
+    runner = Runner(store, box, PolicyEnforcer(), None, recorder_for(store))
+    return AwsApi(runner, SystemClock()), init
 
 
 def signed(init: InitResult, service: str, body: str) -> HttpRequest:
