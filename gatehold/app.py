@@ -105,8 +105,8 @@ class GateholdApp:
             resp = None
             hint = operation_hint(req)
             if self.inline_reads and hint is not None and is_cheap_read(hint):
-                # A point read on SQLite costs less than handing it to a thread (about
-                # 90 us of CPU on this hot path): answer it on the event loop. The
+                # A point read on SQLite costs less than handing it to a thread
+                # (bench/README.md): answer it on the event loop. The
                 # hint only pre-selects; handle() checks the routed operation itself
                 # and declines (None) anything that would write.
                 resp = self.api.handle(req, peer, inline=True)

@@ -4,14 +4,13 @@ AssumeRole reads a role, evaluates its trust policy and mints a sealed token:
 no write at all, except RoleLastUsed, which AWS documents as approximate. Run
 in a write transaction, every call would take SQLite's single write lock
 (`BEGIN IMMEDIATE`); with two worker processes the losers wait in SQLite's busy
-handler, which sleeps in growing steps (up to 100 ms a try), and the slowest
-percent of calls waited most of a second (bench/sts_throughput.py: p50 11 ms,
-p99 750 ms).
+handler, which sleeps in growing steps, and the slowest calls waited most of a
+second (bench/README.md, "Figures behind design decisions").
 
 So such an operation runs in a read transaction first (registry.READ_MOSTLY).
 When it finds that it must write after all — a stale RoleLastUsed, an MFA code
 to mark as used — it raises WriteNeeded before it has produced anything, and
-the API runs it again, from the start, in a write transaction. A rerun costs
+the runner (runner.py) runs it again, from the start, in a write transaction. A rerun costs
 one more evaluation once a minute per role; the write it saves is on every call.
 """
 

