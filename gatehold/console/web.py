@@ -25,10 +25,9 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from gatehold.config import Settings
 from gatehold.console import actions, csrf
 from gatehold.console.actions import Peer
-from gatehold.console.signin import role_sessions
-from gatehold.console.signin import steps as flow
+from gatehold.console.core import Console
+from gatehold.console.signin import role_sessions, sessions
 from gatehold.console.signin.machine import Stage
-from gatehold.console.signin.steps import Console
 from gatehold.services.call import Result
 from gatehold.store import console_sessions
 
@@ -122,7 +121,7 @@ class Web:
 
     async def session(self, request: Request) -> console_sessions.Session | None:
         session = await self.run(
-            flow.load_session, self.c, request.cookies.get(console_sessions.COOKIE)
+            sessions.load_session, self.c, request.cookies.get(console_sessions.COOKIE)
         )
         request.state.console_session = session
         return session

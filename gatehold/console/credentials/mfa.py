@@ -30,7 +30,7 @@ from gatehold.arn import iam_arn
 from gatehold.auth import totp
 from gatehold.console import actions
 from gatehold.console.credentials.common import BASE, Pages
-from gatehold.console.signin import steps as flow
+from gatehold.console.signin import sessions
 from gatehold.console.web import peer
 from gatehold.errors import AwsError
 from gatehold.services.call import Result
@@ -120,7 +120,7 @@ class MfaPages(Pages):
         name: str | None = None,
     ) -> Response:
         if name is None:
-            me = await self.w.run(flow.home, self.c, session)
+            me = await self.w.run(sessions.home, self.c, session)
             name = ROOT_DEVICE_NAME if session.is_root else me.name
         return self.w.page(
             request,
@@ -240,7 +240,7 @@ class MfaPages(Pages):
                 audit,
             )
             return
-        me = await self.w.run(flow.home, self.c, session)
+        me = await self.w.run(sessions.home, self.c, session)
         params = {
             "UserName": me.name,
             "SerialNumber": serial,

@@ -34,7 +34,7 @@ from starlette.routing import Route
 
 from gatehold.auth import webauthn
 from gatehold.console.credentials import webauthn_keys
-from gatehold.console.signin import steps
+from gatehold.console.signin import sessions, steps
 from gatehold.console.signin.machine import Stage
 from gatehold.console.web import Pages, Web, peer, secured, source_ip, user_agent
 from gatehold.errors import AwsError
@@ -221,7 +221,7 @@ class SecurityKeyPages(Pages):
         self, request: Request, session: console_sessions.Session, error: str
     ) -> Response:
         """The MFA page again, as routes.py renders it after a wrong code."""
-        devices = await self.w.run(steps.pending_choices, self.c, session)
+        devices = await self.w.run(sessions.pending_choices, self.c, session)
         return self.w.page(
             request,
             "mfa.html",

@@ -11,7 +11,7 @@ from datetime import datetime
 from gatehold import errors
 from gatehold.audit.alarms.findings import EVENT_NAME
 from gatehold.console.actions import Peer, invoke
-from gatehold.console.signin.steps import Console
+from gatehold.console.core import Console
 from gatehold.store import console_sessions
 
 SHOWN = 20
