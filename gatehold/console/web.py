@@ -2,9 +2,10 @@
 
 Rendering (Jinja2, autoescaped), the security headers every response carries,
 CSRF-checked forms, the session behind a request, and running blocking work
-(database, argon2) in a worker thread. The page modules (routes.py for sign-in,
-self_service.py, admin.py, security.py, recovery.py, security_keys.py) each
-declare `routes(web) -> list[Route]` and hold no plumbing of their own; the
+(database, argon2) in a worker thread. The page modules (signin/pages.py,
+credentials/pages.py, credentials/security_keys.py, admin/pages.py,
+security/pages.py, security/events.py, recovery/pages.py) each declare
+`routes(web) -> list[Route]` and hold no plumbing of their own; the
 signed-in pages (administration, "My security credentials", security keys) build
 on `Pages`, which calls the services as the signed-in principal.
 """

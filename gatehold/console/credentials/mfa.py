@@ -4,7 +4,7 @@ virtual MFA device in the AWS Management Console").
 Assign: CreateVirtualMFADevice (a name), then a page with the QR code of the
 otpauth:// URI and the secret as text, then "MFA code 1" and "MFA code 2" (two
 consecutive codes) for EnableMFADevice. The seed goes from the first POST to the
-page after its 303 in a sealed, session-bound cookie (self_service_common), so no
+page after its 303 in a sealed, session-bound cookie (common.py), so no
 other user or session can see it; it is never read back from the store. A device
 created and then abandoned (not enabled) is replaced when its name is asked for
 again: DeleteVirtualMFADevice refuses a device in use, so only an unassigned one

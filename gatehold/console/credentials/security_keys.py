@@ -1,7 +1,7 @@
 """FIDO2/WebAuthn security keys: the registration page and the sign-in step.
 
 Thin handlers over webauthn_keys.py (the keys as MFA devices, run in a worker
-thread) and webauthn_ceremony.py (py_webauthn). Routes:
+thread) and auth/webauthn.py (py_webauthn). Routes:
 
     GET  /console/credentials/security-keys          your keys; register, remove
     POST /console/credentials/security-keys/options  JSON: creation options
@@ -220,7 +220,7 @@ class SecurityKeyPages(Pages):
     async def _mfa_page(
         self, request: Request, session: console_sessions.Session, error: str
     ) -> Response:
-        """The MFA page again, as routes.py renders it after a wrong code."""
+        """The MFA page again, as signin/pages.py renders it after a wrong code."""
         devices = await self.w.run(sessions.pending_choices, self.c, session)
         return self.w.page(
             request,

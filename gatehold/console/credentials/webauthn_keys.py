@@ -295,7 +295,7 @@ def claimed_serial(
 def assertion_proof(
     session: console_sessions.Session, rp: webauthn.RelyingParty, credential_json: str
 ) -> Callable[[Connection, datetime], bool]:
-    """flow.second_factor_step's proof for a security key: the session's challenge is
+    """steps.second_factor_step's proof for a security key: the session's challenge is
     used up first, then the assertion must come from one of the principal's keys,
     be signed over that challenge for this RP ID and origin with the user present,
     and move the key's counter forward (a counter that goes back: a cloned key)."""

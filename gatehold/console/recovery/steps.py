@@ -1,5 +1,5 @@
 """Root account recovery against the store: issue a link, use it. Blocking code (database,
-argon2, mail): recovery.py runs every function here in a worker thread.
+argon2, mail): pages.py runs every function here in a worker thread.
 
 Two links, both single-use and expiring (recovery_tokens.py), both mailed to the root
 user's email address:

@@ -1,4 +1,4 @@
-"""The account security page's "Recent alarms": findings of gatehold/alarms, read back
+"""The account security page's "Recent alarms": findings of gatehold/audit/alarms, read back
 from the audit log with LookupEvents as the signed-in principal (so
 cloudtrail:LookupEvents decides who sees them, as for the event history)."""
 

@@ -1,6 +1,6 @@
 """The account security page (/console/security): the seed's best practices as live checks.
 
-Thin: the facts are read here, the checks are judged by security_checks.py (pure).
+Thin: the facts are read here, the checks are judged by checks.py (pure).
 Every fact comes through actions.invoke, as the signed-in principal, with the same
 enforcement as the API: GetAccountSummary (root's MFA and keys),
 GetAccountPasswordPolicy, ListUsers, and per user GetLoginProfile, ListMFADevices,
