@@ -8,7 +8,7 @@ is asking, as AWS's support checks the phone number on file. It removes nothing 
 it mails the root user a single-use link (through SMTP, or to the outbox folder) that
 removes root's MFA devices only when opened with root's password. So a lost device is
 recovered with the operator's approval, the mailbox and the password together; neither
-the operator alone nor the mailbox alone is enough. See recovery_flow.py.
+the operator alone nor the mailbox alone is enough. See console/recovery/steps.py.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ import argparse
 import sys
 from typing import Any
 
-from gatehold.console.signin import steps
+from gatehold.console.signin.unlock import unlock
 from gatehold.store.db import Store
 
 
@@ -25,7 +25,7 @@ def cmd_unlock(args: argparse.Namespace, settings: Any) -> int:
     store = Store.open(settings.store_url)
     try:
         with store.transaction() as db:
-            had = steps.unlock(
+            had = unlock(
                 db,
                 args.account_id,
                 None if args.root else args.user_name,

@@ -16,8 +16,8 @@ from typing import Any
 
 from gatehold import arn, errors, ids
 from gatehold.audit.recorder import recorder_for
+from gatehold.console.core import Console
 from gatehold.console.signin import role_sessions
-from gatehold.console.signin.steps import Console
 from gatehold.context import Principal, PrincipalKind, RequestContext, SessionFacts
 from gatehold.protocol import get_service
 from gatehold.protocol.validate import validate

@@ -2,9 +2,10 @@
 
 Rendering (Jinja2, autoescaped), the security headers every response carries,
 CSRF-checked forms, the session behind a request, and running blocking work
-(database, argon2) in a worker thread. The page modules (routes.py for sign-in,
-self_service.py, admin.py, security.py, recovery.py, security_keys.py) each
-declare `routes(web) -> list[Route]` and hold no plumbing of their own; the
+(database, argon2) in a worker thread. The page modules (signin/pages.py,
+credentials/pages.py, credentials/security_keys.py, admin/pages.py,
+security/pages.py, security/events.py, recovery/pages.py) each declare
+`routes(web) -> list[Route]` and hold no plumbing of their own; the
 signed-in pages (administration, "My security credentials", security keys) build
 on `Pages`, which calls the services as the signed-in principal.
 """
@@ -25,10 +26,9 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from gatehold.config import Settings
 from gatehold.console import actions, csrf
 from gatehold.console.actions import Peer
-from gatehold.console.signin import role_sessions
-from gatehold.console.signin import steps as flow
+from gatehold.console.core import Console
+from gatehold.console.signin import role_sessions, sessions
 from gatehold.console.signin.machine import Stage
-from gatehold.console.signin.steps import Console
 from gatehold.services.call import Result
 from gatehold.store import console_sessions
 
@@ -122,7 +122,7 @@ class Web:
 
     async def session(self, request: Request) -> console_sessions.Session | None:
         session = await self.run(
-            flow.load_session, self.c, request.cookies.get(console_sessions.COOKIE)
+            sessions.load_session, self.c, request.cookies.get(console_sessions.COOKIE)
         )
         request.state.console_session = session
         return session

@@ -53,6 +53,14 @@ def set_alias(conn: Connection, account_id: str, alias: str | None) -> None:
     conn.execute(_t.update().where(_t.c.account_id == account_id).values(alias=alias))
 
 
+def set_root_password(conn: Connection, account_id: str, new_hash: str) -> None:
+    """Root's new password hash, whatever the current one (a recovery link replaces a
+    password nobody knows any more; replace_root_password is the compare-and-set)."""
+    conn.execute(
+        _t.update().where(_t.c.account_id == account_id).values(root_password_hash=new_hash)
+    )
+
+
 def replace_root_password(
     conn: Connection, account_id: str, expected_hash: str, new_hash: str
 ) -> bool:
@@ -70,4 +78,10 @@ def replace_root_password(
 def by_alias(conn: Connection, alias: str) -> Account | None:
     """The account that holds an alias; aliases are unique across the whole store."""
     row = conn.execute(select(_t).where(_t.c.alias == alias)).first()
+    return _record(row) if row else None
+
+
+def by_root_email(conn: Connection, email: str) -> Account | None:
+    """The account whose root user signs in with `email`, regardless of case."""
+    row = conn.execute(select(_t).where(_t.c.root_email_lower == email.lower())).first()
     return _record(row) if row else None

@@ -213,6 +213,21 @@ def count_for_owner(conn: Connection, account_id: str, user_id: str | None) -> i
     return int(conn.execute(query).scalar_one())
 
 
+def delete_for_owner(conn: Connection, account_id: str, user_id: str | None) -> None:
+    """Remove every device of one owner (None: the account's root user)."""
+    conn.execute(_t.delete().where(owner_condition(account_id, user_id)))
+
+
+def for_owner(
+    conn: Connection, account_id: str, user_id: str | None, *, oldest_first: bool = False
+) -> list[MfaDevice]:
+    """The owner's devices of every kind (None: root's), in ListMFADevices' order, or
+    oldest_first by when they were created."""
+    query, order = owner_listing(account_id, user_id)
+    rows = conn.execute(query.order_by(_t.c.created_at) if oldest_first else query.order_by(*order))
+    return [record(r) for r in rows]
+
+
 def owner_listing(account_id: str, user_id: str | None) -> tuple[Select[Any], list[Any]]:
     """The devices ListMFADevices pages through, and their order."""
     return select(_t).where(owner_condition(account_id, user_id)), [_t.c.serial_number]

@@ -1,4 +1,4 @@
-"""The failure counters lockout.py decides on, in the console_signin_failures table.
+"""The failure counters auth/lockout.py decides on, in the console_signin_failures table.
 
 Concurrent sign-ins: a decision that writes (count a failure, let a success through)
 reads the counters with `get(..., for_update=True)` or `hold` inside its write

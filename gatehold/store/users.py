@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Select, func, select
@@ -85,6 +86,11 @@ def rename(conn: Connection, user_id: str, name: str, path: str, arn: str) -> No
         .where(_t.c.user_id == user_id)
         .values(user_name=name, user_name_lower=name.lower(), path=path, arn=arn)
     )
+
+
+def note_password_used(conn: Connection, user_id: str, now: datetime) -> None:
+    """PasswordLastUsed (GetUser, credential report): AWS records console sign-ins."""
+    conn.execute(_t.update().where(_t.c.user_id == user_id).values(password_last_used=now))
 
 
 def set_permissions_boundary(conn: Connection, user_id: str, arn: str | None) -> None:

@@ -24,7 +24,7 @@ _t = schema.webauthn_challenges
 
 REGISTER = "register"
 AUTHENTICATE = "authenticate"
-# The browser's dialog waits up to webauthn_ceremony.TIMEOUT_MS; a little more here
+# The browser's dialog waits up to auth/webauthn.py's TIMEOUT_MS; a little more here
 # for the response to reach us.
 LIFETIME = timedelta(minutes=3)
 _BYTES = 32  # WebAuthn: at least 16 random bytes

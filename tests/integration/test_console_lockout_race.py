@@ -25,6 +25,7 @@ from gatehold.auth import lockout
 from gatehold.auth.lockout import Counter, LockoutPolicy
 from gatehold.auth.password import verify_password
 from gatehold.clock import SystemClock
+from gatehold.console.core import Console
 from gatehold.console.signin import machine, steps
 from gatehold.store import schema, signin_failures
 from gatehold.store.db import Store, sqlite_url
@@ -210,7 +211,7 @@ def test_a_lock_set_while_the_password_is_hashed_refuses_the_correct_password(
 
     monkeypatch.setattr("gatehold.console.signin.steps.verify_password", verify_while_a_burst_locks)
     # password_step needs neither the secret box nor the enforcer.
-    c = steps.Console(store=store, box=None, clock=SystemClock(), enforcer=None)  # type: ignore[arg-type]
+    c = Console(store=store, box=None, clock=SystemClock(), enforcer=None)  # type: ignore[arg-type]
     users = schema.users
     with store.reading() as db:
         user_id = db.execute(select(users.c.user_id).where(users.c.user_name == name)).scalar_one()

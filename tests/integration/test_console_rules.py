@@ -94,7 +94,7 @@ def test_expired_password_must_be_changed_unless_hard_expiry() -> None:
 
 
 def test_a_correct_password_recorded_after_a_lock_is_refused() -> None:
-    """The decision as recorded (flow.judge_password): the lock state re-read under
+    """The decision as recorded (steps.judge_password): the lock state re-read under
     lock when the outcome is written wins over the first look taken before hashing.
     A parallel burst may lock the account while a correct password is being hashed."""
     from gatehold.console.signin import steps

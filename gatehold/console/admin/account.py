@@ -160,7 +160,7 @@ class AccountPages(Pages):
 
     def _signin_url(self, account: str) -> str:
         # The console URL `gatehold init` prints, with the account the sign-in page
-        # pre-fills (routes.py, ?account=): AWS's https://ALIAS.signin.aws.amazon.com/console.
+        # pre-fills (signin/pages.py, ?account=): AWS's https://ALIAS.signin.aws.amazon.com/console.
         base = (self.w.settings.public_url or self.w.settings.endpoint).rstrip("/")
         return f"{base}/console?account={q(account)}"
 

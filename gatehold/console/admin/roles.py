@@ -12,7 +12,7 @@ from starlette.routing import Route
 
 from gatehold.console import actions
 from gatehold.console.admin.common import EntityPages, document_error, document_text, done, q
-from gatehold.console.signin.steps import Console
+from gatehold.console.core import Console
 from gatehold.errors import AwsError
 from gatehold.store import console_sessions
 

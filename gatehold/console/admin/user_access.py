@@ -21,8 +21,8 @@ from typing import Any
 from gatehold.auth import lockout
 from gatehold.console import actions
 from gatehold.console.actions import Peer
-from gatehold.console.signin import steps as flow
-from gatehold.console.signin.steps import Console
+from gatehold.console.core import Console
+from gatehold.console.signin.unlock import unlock as unlock_sign_in
 from gatehold.errors import AwsError
 from gatehold.services.call import Call
 from gatehold.services.iam.targets import authorize_user
@@ -159,4 +159,6 @@ def unlock(c: Console, session: console_sessions.Session, peer: Peer, user_name:
     with c.store.transaction() as db:
         ctx = actions.context(c, session, "iam", "UpdateLoginProfile", peer)
         user = authorize_user(Call(ctx, db, c.enforcer, c.box), "iam:UpdateLoginProfile", user_name)
-        return flow.unlock(db, user.account_id, user.user_name, by=ctx.principal.arn, now=ctx.now)
+        return unlock_sign_in(
+            db, user.account_id, user.user_name, by=ctx.principal.arn, now=ctx.now
+        )

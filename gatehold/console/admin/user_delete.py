@@ -13,7 +13,7 @@ from typing import Any
 
 from gatehold.console import actions
 from gatehold.console.actions import Peer
-from gatehold.console.signin.steps import Console
+from gatehold.console.core import Console
 from gatehold.errors import AwsError
 from gatehold.store import console_sessions
 

@@ -2,7 +2,7 @@
 
 Every read and change is an IAM operation through actions.invoke (web.Pages);
 what is not an IAM operation (console passwords generated here, the Unlock button)
-is in admin_user_access.py. Deleting a user with dependents is admin_user_delete.py.
+is in user_access.py. Deleting a user with dependents is user_delete.py.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ keys"): create the second key, move applications to it, deactivate the old one,
 check that nothing still uses it (last used), then delete it.
 
 The secret goes from the create POST to the page after its 303 in a sealed,
-session-bound cookie (self_service_common); that page deletes the cookie, so the
+session-bound cookie (common.py); that page deletes the cookie, so the
 secret is shown exactly once and is never read back from the store.
 """
 

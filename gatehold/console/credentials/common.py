@@ -23,7 +23,7 @@ from starlette.responses import Response
 
 from gatehold.console import web
 from gatehold.console.actions import Peer, invoke, invoke_all
-from gatehold.console.signin import steps as flow
+from gatehold.console.signin import sessions
 from gatehold.console.web import peer
 from gatehold.errors import AwsError
 from gatehold.services.call import Result
@@ -56,7 +56,7 @@ class KeyRow:
 
 @dataclass
 class Overview:
-    me: flow.HomeFacts
+    me: sessions.HomeFacts
     root: bool
     devices: list[dict[str, Any]] = field(default_factory=list)
     devices_error: str | None = None
@@ -79,7 +79,7 @@ class Pages(web.Pages):
 
     def _gather(self, session: console_sessions.Session, who: Peer) -> Overview:
         """Blocking: the overview's facts; each section shows its own AccessDenied."""
-        view = Overview(flow.home(self.c, session), session.is_root)
+        view = Overview(sessions.home(self.c, session), session.is_root)
         try:
             view.devices = invoke(self.c, session, "iam", "ListMFADevices", {}, who)["MFADevices"]
         except AwsError as err:

@@ -4,7 +4,7 @@ virtual MFA device in the AWS Management Console").
 Assign: CreateVirtualMFADevice (a name), then a page with the QR code of the
 otpauth:// URI and the secret as text, then "MFA code 1" and "MFA code 2" (two
 consecutive codes) for EnableMFADevice. The seed goes from the first POST to the
-page after its 303 in a sealed, session-bound cookie (self_service_common), so no
+page after its 303 in a sealed, session-bound cookie (common.py), so no
 other user or session can see it; it is never read back from the store. A device
 created and then abandoned (not enabled) is replaced when its name is asked for
 again: DeleteVirtualMFADevice refuses a device in use, so only an unassigned one
@@ -30,7 +30,7 @@ from gatehold.arn import iam_arn
 from gatehold.auth import totp
 from gatehold.console import actions
 from gatehold.console.credentials.common import BASE, Pages
-from gatehold.console.signin import steps as flow
+from gatehold.console.signin import sessions
 from gatehold.console.web import peer
 from gatehold.errors import AwsError
 from gatehold.services.call import Result
@@ -120,7 +120,7 @@ class MfaPages(Pages):
         name: str | None = None,
     ) -> Response:
         if name is None:
-            me = await self.w.run(flow.home, self.c, session)
+            me = await self.w.run(sessions.home, self.c, session)
             name = ROOT_DEVICE_NAME if session.is_root else me.name
         return self.w.page(
             request,
@@ -240,7 +240,7 @@ class MfaPages(Pages):
                 audit,
             )
             return
-        me = await self.w.run(flow.home, self.c, session)
+        me = await self.w.run(sessions.home, self.c, session)
         params = {
             "UserName": me.name,
             "SerialNumber": serial,

@@ -1,12 +1,12 @@
 """The signed-in user's own pages ("My security credentials", /console/credentials):
-password, MFA devices (self_service_mfa.py), access keys (self_service_keys.py).
+password, MFA devices (mfa.py), access keys (access_keys.py).
 
 Everything an IAM user does here is an IAM operation run through actions.invoke,
 as the signed-in principal: the API's validation, the API's enforcement (the
 session carries aws:MultiFactorAuthPresent), AWS's error texts on the page. A
 refused operation changes nothing. Root's own password and MFA assignment are
 account operations (IAM's API has none for them), in password_checks.py and
-self_service_mfa.py.
+mfa.py.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Console password checks shared by the forced change (flow.py) and the
+"""Console password checks shared by the forced change (signin/steps.py) and the
 self-service page, and the root user's own password change.
 
 AWS answers every policy violation with one text ("Password does not conform to

@@ -1,7 +1,7 @@
 """FIDO2/WebAuthn security keys: the registration page and the sign-in step.
 
 Thin handlers over webauthn_keys.py (the keys as MFA devices, run in a worker
-thread) and webauthn_ceremony.py (py_webauthn). Routes:
+thread) and auth/webauthn.py (py_webauthn). Routes:
 
     GET  /console/credentials/security-keys          your keys; register, remove
     POST /console/credentials/security-keys/options  JSON: creation options
@@ -34,7 +34,7 @@ from starlette.routing import Route
 
 from gatehold.auth import webauthn
 from gatehold.console.credentials import webauthn_keys
-from gatehold.console.signin import steps
+from gatehold.console.signin import sessions, steps
 from gatehold.console.signin.machine import Stage
 from gatehold.console.web import Pages, Web, peer, secured, source_ip, user_agent
 from gatehold.errors import AwsError
@@ -220,8 +220,8 @@ class SecurityKeyPages(Pages):
     async def _mfa_page(
         self, request: Request, session: console_sessions.Session, error: str
     ) -> Response:
-        """The MFA page again, as routes.py renders it after a wrong code."""
-        devices = await self.w.run(steps.pending_choices, self.c, session)
+        """The MFA page again, as signin/pages.py renders it after a wrong code."""
+        devices = await self.w.run(sessions.pending_choices, self.c, session)
         return self.w.page(
             request,
             "mfa.html",

@@ -41,7 +41,7 @@ from gatehold import errors
 from gatehold.audit.recorder import recorder_for
 from gatehold.auth import webauthn
 from gatehold.console import actions
-from gatehold.console.signin.steps import Console
+from gatehold.console.core import Console
 from gatehold.context import RequestContext
 from gatehold.services.call import Call
 from gatehold.services.iam.errors import quota_exceeded
@@ -53,7 +53,6 @@ from gatehold.store import (
     accounts,
     console_sessions,
     mfa_devices,
-    schema,
     users,
     webauthn_challenges,
 )
@@ -77,11 +76,8 @@ def serial_number(account_id: str, user_name: str | None, key_name: str) -> str:
 
 def keys_of(db: Connection, account_id: str, user_id: str | None) -> list[MfaDevice]:
     """The principal's security keys (None: root's), oldest first."""
-    query, _ = mfa_devices.owner_listing(account_id, user_id)
-    rows = db.execute(query.order_by(schema.mfa_devices.c.created_at))
-    return [
-        d for d in map(mfa_devices.record, rows) if d.kind == mfa_devices.U2F and d.credential_id
-    ]
+    devices = mfa_devices.for_owner(db, account_id, user_id, oldest_first=True)
+    return [d for d in devices if d.kind == mfa_devices.U2F and d.credential_id]
 
 
 def _refs(keys: list[MfaDevice]) -> list[webauthn.KeyRef]:
@@ -299,7 +295,7 @@ def claimed_serial(
 def assertion_proof(
     session: console_sessions.Session, rp: webauthn.RelyingParty, credential_json: str
 ) -> Callable[[Connection, datetime], bool]:
-    """flow.second_factor_step's proof for a security key: the session's challenge is
+    """steps.second_factor_step's proof for a security key: the session's challenge is
     used up first, then the assertion must come from one of the principal's keys,
     be signed over that challenge for this RP ID and origin with the user present,
     and move the key's counter forward (a counter that goes back: a cloned key)."""

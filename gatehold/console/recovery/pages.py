@@ -1,7 +1,7 @@
 """Root account recovery pages: "Forgot password?" by an emailed single-use link, and the
 link the operator's `gatehold root reset-mfa` mails for a lost root MFA device.
 
-Thin: the steps are in recovery_flow.py. No enumeration: "Forgot password?" answers the
+Thin: the steps are in steps.py. No enumeration: "Forgot password?" answers the
 same page for any address, and answers it before anything is looked up: the lookup, the
 link and the mail are handed to a thread of their own and not waited for (not even by a
 Starlette background task, which would hold the connection until the mail is sent and
@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from gatehold.console.recovery import steps as recovery_flow
+from gatehold.console.recovery import steps as recovery_steps
 from gatehold.console.recovery.steps import Recovery
 from gatehold.console.web import Web, source_ip, user_agent
 from gatehold.mail import sender_for
@@ -62,9 +62,9 @@ class RecoveryPages:
             self.mailer.submit(self._send_quietly, email, _requester(request))
         return resp
 
-    def _send_quietly(self, email: str, who: recovery_flow.Requester) -> None:
+    def _send_quietly(self, email: str, who: recovery_steps.Requester) -> None:
         try:
-            recovery_flow.request_password_link(self.r, email, who)
+            recovery_steps.request_password_link(self.r, email, who)
         except Exception:  # the visitor has had the answer already; the operator gets the log
             log.exception("could not send a root recovery link")
 
@@ -73,7 +73,7 @@ class RecoveryPages:
     async def reset_get(self, request: Request) -> Response:
         token = request.query_params.get("token", "")
         if not await self.w.run(
-            recovery_flow.link_is_usable, self.r, token, recovery_tokens.PASSWORD
+            recovery_steps.link_is_usable, self.r, token, recovery_tokens.PASSWORD
         ):
             return self._expired(request)
         return self._reset_page(request, token)
@@ -85,7 +85,7 @@ class RecoveryPages:
 
     def _expired(self, request: Request) -> Response:
         return self.w.page(
-            request, "recovery_done.html", 410, title="Link expired", error=recovery_flow.EXPIRED
+            request, "recovery_done.html", 410, title="Link expired", error=recovery_steps.EXPIRED
         )
 
     async def reset_post(self, request: Request) -> Response:
@@ -94,14 +94,14 @@ class RecoveryPages:
             return self.w.forbidden(request)
         token = form.get("token", "")
         error = await self.w.run(
-            recovery_flow.reset_password,
+            recovery_steps.reset_password,
             self.r,
             token,
             form.get("new_password", ""),
             form.get("confirm_password", ""),
             _requester(request),
         )
-        if error == recovery_flow.EXPIRED:
+        if error == recovery_steps.EXPIRED:
             return self._expired(request)
         if error:
             return self._reset_page(request, token, error)
@@ -116,7 +116,7 @@ class RecoveryPages:
 
     async def mfa_get(self, request: Request) -> Response:
         token = request.query_params.get("token", "")
-        if not await self.w.run(recovery_flow.link_is_usable, self.r, token, recovery_tokens.MFA):
+        if not await self.w.run(recovery_steps.link_is_usable, self.r, token, recovery_tokens.MFA):
             return self._expired(request)
         return self.w.page(
             request, "recovery_mfa.html", title="Remove the root user's MFA device", token=token
@@ -127,7 +127,7 @@ class RecoveryPages:
         if form is None:
             return self.w.forbidden(request)
         error = await self.w.run(
-            recovery_flow.reset_mfa,
+            recovery_steps.reset_mfa,
             self.r,
             form.get("token", ""),
             form.get("password", ""),
@@ -159,11 +159,11 @@ class RecoveryPages:
 
 
 def routes(web: Web) -> list[Route]:
-    recovery = recovery_flow.from_settings(
+    recovery = recovery_steps.from_settings(
         web.c.store, web.c.clock, sender_for(web.settings), web.settings
     )
     return RecoveryPages(web, recovery).routes()
 
 
-def _requester(request: Request) -> recovery_flow.Requester:
-    return recovery_flow.Requester(source_ip(request), user_agent(request))
+def _requester(request: Request) -> recovery_steps.Requester:
+    return recovery_steps.Requester(source_ip(request), user_agent(request))

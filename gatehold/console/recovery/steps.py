@@ -1,5 +1,5 @@
 """Root account recovery against the store: issue a link, use it. Blocking code (database,
-argon2, mail): recovery.py runs every function here in a worker thread.
+argon2, mail): pages.py runs every function here in a worker thread.
 
 Two links, both single-use and expiring (recovery_tokens.py), both mailed to the root
 user's email address:
@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from gatehold.audit import signin_events
 from gatehold.audit.recorder import recorder_for
@@ -37,7 +37,6 @@ from gatehold.store import (
     console_sessions,
     mfa_devices,
     recovery_tokens,
-    schema,
     signin_failures,
 )
 from gatehold.store.db import Store
@@ -77,14 +76,6 @@ def from_settings(store: Store, clock: Clock, sender: Sender, settings: Settings
         base_url=(settings.public_url or settings.endpoint).rstrip("/"),
         lifetime=timedelta(minutes=settings.recovery_link_minutes),
     )
-
-
-def _root_account(db: Connection, email: str) -> Account | None:
-    t = schema.accounts
-    row = db.execute(
-        select(t.c.account_id).where(t.c.root_email_lower == email.strip().lower())
-    ).first()
-    return accounts.get(db, row[0]) if row else None
 
 
 def _issue(r: Recovery, account: Account, purpose: str, who: Requester) -> str | None:
@@ -145,7 +136,7 @@ def request_password_link(r: Recovery, email: str, who: Requester = Requester())
     """Mail a password link if `email` is a root user's; whether one was sent. The page
     answers the same either way (and before this runs), so nobody learns which."""
     with r.store.reading() as db:
-        account = _root_account(db, email)
+        account = accounts.by_root_email(db, email.strip())
     if account is None:
         return False
     token = _issue(r, account, recovery_tokens.PASSWORD, who)
@@ -227,12 +218,7 @@ def reset_password(
     with r.store.transaction() as db:
         if not recovery_tokens.use(db, found, now):
             return EXPIRED
-        t = schema.accounts
-        db.execute(
-            t.update()
-            .where(t.c.account_id == account.account_id)
-            .values(root_password_hash=new_hash)
-        )
+        accounts.set_root_password(db, account.account_id, new_hash)
         _end_root_access(db, account)
         _record(db, r, _COMPLETED[recovery_tokens.PASSWORD], account, now, who)
     return None
@@ -253,9 +239,7 @@ def reset_mfa(r: Recovery, token: str, password: str, who: Requester = Requester
             return EXPIRED
         if not ok:
             return WRONG_PASSWORD  # the link stays used up: no guessing with it
-        db.execute(
-            schema.mfa_devices.delete().where(mfa_devices.owner_condition(account.account_id, None))
-        )
+        mfa_devices.delete_for_owner(db, account.account_id, None)
         _end_root_access(db, account)
         _record(db, r, _COMPLETED[recovery_tokens.MFA], account, now, who)
     return None

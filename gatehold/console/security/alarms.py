@@ -1,4 +1,4 @@
-"""The account security page's "Recent alarms": findings of gatehold/alarms, read back
+"""The account security page's "Recent alarms": findings of gatehold/audit/alarms, read back
 from the audit log with LookupEvents as the signed-in principal (so
 cloudtrail:LookupEvents decides who sees them, as for the event history)."""
 
@@ -11,7 +11,7 @@ from datetime import datetime
 from gatehold import errors
 from gatehold.audit.alarms.findings import EVENT_NAME
 from gatehold.console.actions import Peer, invoke
-from gatehold.console.signin.steps import Console
+from gatehold.console.core import Console
 from gatehold.store import console_sessions
 
 SHOWN = 20

@@ -26,7 +26,7 @@ from starlette.routing import Route
 
 from gatehold import errors
 from gatehold.console.actions import Peer, invoke
-from gatehold.console.signin.steps import Console
+from gatehold.console.core import Console
 from gatehold.console.web import Web
 from gatehold.console.web import peer as request_peer
 from gatehold.store import console_sessions

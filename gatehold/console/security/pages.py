@@ -1,6 +1,6 @@
 """The account security page (/console/security): the seed's best practices as live checks.
 
-Thin: the facts are read here, the checks are judged by security_checks.py (pure).
+Thin: the facts are read here, the checks are judged by checks.py (pure).
 Every fact comes through actions.invoke, as the signed-in principal, with the same
 enforcement as the API: GetAccountSummary (root's MFA and keys),
 GetAccountPasswordPolicy, ListUsers, and per user GetLoginProfile, ListMFADevices,
@@ -24,10 +24,10 @@ from starlette.routing import Route
 from gatehold import errors
 from gatehold.auth import lockout
 from gatehold.console.actions import Peer, invoke
+from gatehold.console.core import Console
 from gatehold.console.security import alarms as security_alarms
 from gatehold.console.security import checks as security_checks
 from gatehold.console.security.checks import AccountFacts, KeyFacts, PolicyFacts, UserFacts
-from gatehold.console.signin.steps import Console
 from gatehold.console.web import Web
 from gatehold.console.web import peer as request_peer
 from gatehold.store import console_sessions, signin_failures

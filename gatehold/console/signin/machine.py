@@ -5,8 +5,8 @@
 
 Each transition is a function of (state, the input's outcome, facts about the
 principal) returning the next state and the effects the caller must carry out
-(count a failure, clear the counter, ...). routes.py gathers the facts from the
-store, calls these, and performs the effects in one transaction.
+(count a failure, clear the counter, ...). steps.py gathers the facts from the
+store (who.py), calls these, and performs the effects in one transaction.
 
 The order follows AWS's console: password, then the MFA code, then the forced
 password change (IAM User Guide, "IAM user sign-in": a user whose password must be

@@ -26,9 +26,9 @@ from gatehold.audit.recorder import recorder_for
 from gatehold.console import actions
 from gatehold.console.actions import Peer
 from gatehold.console.admin.common import Pages, error_text
+from gatehold.console.core import Console
 from gatehold.console.signin import role_sessions
-from gatehold.console.signin import steps as flow
-from gatehold.console.signin.steps import Console
+from gatehold.console.signin.who import find_account
 from gatehold.console.web import Web, peer
 from gatehold.errors import AwsError
 from gatehold.store import console_sessions, users
@@ -55,7 +55,7 @@ def switch(
 ) -> role_sessions.RoleSession:
     """AssumeRole as the signed-in user; the session then acts as the role."""
     with c.store.reading() as db:
-        found = flow.find_account(db, account) if account.strip() else None
+        found = find_account(db, account) if account.strip() else None
         user = users.get_by_id(db, session.user_id) if session.user_id else None
     if found is None or not role.strip():
         raise AwsError("ValidationError", INVALID_FIELDS, 400)
