@@ -58,6 +58,8 @@ from gatehold.audit import call_rows, log
 from gatehold.audit.call_rows import CallRows, Template
 from gatehold.audit.records import ApiCall, Record
 from gatehold.clock import Clock, SystemClock
+from gatehold.store import audit_segments
+from gatehold.store.audit_rows import Row
 from gatehold.store.db import Store
 
 _log = logging.getLogger("gatehold.audit")
@@ -66,7 +68,7 @@ _log = logging.getLogger("gatehold.audit")
 # of a call with a template (the template, the call's time and request ID); or a
 # row made already.
 _Repeat = tuple[Template, datetime, str]
-_Item = ApiCall | _Repeat | log.Row
+_Item = ApiCall | _Repeat | Row
 
 
 _PRUNE_EVERY = 3600.0
@@ -213,8 +215,8 @@ class Recorder:
             if not self._queue or (not everything and len(self._queue) < self.batch):
                 return
 
-    def _rows_of(self, items: Sequence[_Item]) -> list[log.Row]:
-        out: list[log.Row] = []
+    def _rows_of(self, items: Sequence[_Item]) -> list[Row]:
+        out: list[Row] = []
         for item in items:
             if isinstance(item, ApiCall):
                 row = self._rows.row(item)
@@ -239,7 +241,7 @@ class Recorder:
         total = 0
         while True:
             with self.store.transaction() as db:
-                gone = log.prune(db, cutoff)
+                gone = audit_segments.prune(db, cutoff)
             total += gone
             if gone == 0:
                 return total

@@ -128,7 +128,7 @@ def new_event_id(now_ms: int | None = None) -> str:
     the first 48 bits are the Unix time in milliseconds, then random bits).
 
     Why not random (version 4) like AWS's: LookupEvents finds a record by its eventID
-    through the time the ID carries (audit/log.py), so the log keeps no index entry
+    through the time the ID carries (audit/lookup.py), so the log keeps no index entry
     per record for it. Consumers see a UUID either way, and the time it carries is
     the record's own eventTime, which is no secret. Callers pass the record's own
     millisecond (unix_ms of its time). Nor is the ID a secret: it only has to be

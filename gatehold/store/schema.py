@@ -478,11 +478,11 @@ console_signin_failures = Table(
 
 # ---- added after version 1 (store/migrations.py, step 2) --------------------------
 
-# The audit log (gatehold/audit/log.py), stored in segments: one row per batch of
+# The audit log (gatehold/store/audit_segments.py), stored in segments: one row per batch of
 # CloudTrail records of one account (a batch the recorder stored together, or the
 # one record of a change), with the records' lookup columns as one JSON array and
 # the records themselves as one byte string. `seq` numbers segments in the order
-# they were stored: the cursor followers (log.since) and trails read new records by.
+# they were stored: the cursor followers (audit/follow.py) and trails read new records by.
 # first_time / last_time: the earliest and latest exact time of its records.
 # (Replaced audit_events / audit_lookup, a row per record: store/migrations.py, step 3.)
 audit_segments = Table(
