@@ -538,7 +538,7 @@ recovery_tokens = Table(
 )
 Index("ix_recovery_tokens_account", recovery_tokens.c.account_id, recovery_tokens.c.purpose)
 
-# Console sign-in attempts as the alarms see them (gatehold/audit/alarms/history.py): who,
+# Console sign-in attempts as the alarms see them (gatehold/store/signin_attempts.py): who,
 # from where, and whether it worked; kept as long as the audit log's retention.
 signin_attempts = Table(
     "signin_attempts",
