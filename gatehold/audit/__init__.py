@@ -1,6 +1,7 @@
 """The audit log: CloudTrail records of every API call and console sign-in.
 
-- records.py: the records themselves, pure (CloudTrail User Guide shapes, redaction).
+- records.py: the records themselves, pure (CloudTrail User Guide shapes, redaction);
+  signin_records.py: those of console sign-in events.
 - log.py: storing records (a record's row; storage itself: store/audit_rows.py for
   the segments' format, store/audit_segments.py for their SQL).
 - lookup.py: LookupEvents, the newest-first merge over an account's segments.
