@@ -5,7 +5,7 @@
 2. SEEDS the audit log with --records records (default 1,000,000) over the last 80
    days, for the server's account: FAST PATH, segments written straight into the
    store's audit_segments and audit_segment_keys tables (the same segments
-   gatehold/audit/log.py writes, through its own `log.append`), in chunks, NOT
+   gatehold/audit/log.py stores, through its own `log.append`), in chunks, NOT
    through the API — recording a million calls through the API would take hours.
    A record every ~7 s: segments of ~9 records each (a segment spans at most a
    minute), a sparser log than a busy server's batches of hundreds;

@@ -25,6 +25,7 @@ import orjson
 
 from gatehold.audit import log, records
 from gatehold.audit.records import ApiCall
+from gatehold.store.audit_rows import Row, second_text
 
 # Stand-ins for the three values while a template is made: random per process, so
 # no text a caller sends can be mistaken for one.
@@ -45,11 +46,11 @@ class Template:
 
     __slots__ = ("pieces", "row")
 
-    def __init__(self, pieces: tuple[bytes, bytes, bytes, bytes], row: log.Row) -> None:
+    def __init__(self, pieces: tuple[bytes, bytes, bytes, bytes], row: Row) -> None:
         self.pieces = pieces  # the JSON around eventTime, requestID and eventID
         self.row = row  # the row's columns (event_id, event_time and record are replaced)
 
-    def fill(self, at: datetime, request_id: str) -> log.Row:
+    def fill(self, at: datetime, request_id: str) -> Row:
         """The row of the call this template is for, made at `at` as `request_id`."""
         event_time, exact, ms = times(at)
         event_id = records.new_event_id(ms)
@@ -71,11 +72,11 @@ class Template:
 
 def times(at: datetime) -> tuple[str, str, int]:
     """A call's moment as its record and row carry it: eventTime (whole seconds, Z),
-    the row's exact time (log.text_time's text) and the Unix time in ms (for the
+    the row's exact time (audit_rows.text_time's text) and the Unix time in ms (for the
     eventID)."""
     us = (at - _EPOCH) // _US
     whole, fraction = divmod(us, 1_000_000)
-    second = log.second_text(whole)
+    second = second_text(whole)
     return f"{second[:10]}T{second[11:]}Z", f"{second}.{fraction:06d}", us // 1000
 
 
@@ -97,7 +98,7 @@ class CallRows:
         key = _key(call)
         return self._templates.get(key) if key is not None else None
 
-    def row(self, call: ApiCall) -> log.Row | None:
+    def row(self, call: ApiCall) -> Row | None:
         """The row of `call`: from its template, made now if it is the first of its
         kind."""
         key = _key(call)
@@ -113,7 +114,7 @@ class CallRows:
         return template.fill(call.ctx.now, call.ctx.request_id)
 
 
-def built(call: ApiCall) -> log.Row | None:
+def built(call: ApiCall) -> Row | None:
     """The row of `call`, its record built in full."""
     res = records.resources_of(call.ctx.operation, call.params, call.facts)
     record = records.api_call(call, resources=res)

@@ -9,7 +9,7 @@ cursor moves on.
 
 Segments with records younger than SETTLE are left for the next round: on
 PostgreSQL a transaction that took a lower seq may still be committing, and a
-follower that moved past it would never see its records (see audit/log.py). Files are written
+follower that moved past it would never see its records (see audit/follow.py). Files are written
 before the cursor's transaction commits, so a crash in between repeats records in
 the next file rather than losing them: at-least-once, as CloudTrail documents for
 its own files (consumers drop repeats by eventID).
@@ -24,11 +24,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from gatehold.audit import log as audit_log
-from gatehold.audit import log_files
+from gatehold.audit import follow, log_files
 from gatehold.audit.log_files import Record
 from gatehold.clock import Clock
 from gatehold.store import trails as trails_store
+from gatehold.store.audit_rows import text_time
 from gatehold.store.db import Store
 from gatehold.store.trails import Trail
 
@@ -79,8 +79,8 @@ class Deliverer:
             assert until is not None
             cursor = trail.cursor
             taken: list[Record] = []
-            until_text = audit_log.text_time(until)
-            for seg in audit_log.segments_after(db, trail.cursor, BATCH):
+            until_text = text_time(until)
+            for seg in follow.segments_after(db, trail.cursor, BATCH):
                 if seg.last_time > now - SETTLE:
                     break  # still settling: the cursor never passes it
                 cursor = seg.seq

@@ -21,17 +21,18 @@ much as how much.
 - A call that repeats one seen before (call_rows.py: same caller, address, client
   and request) is queued as its template plus its time and request ID: a dict
   lookup on the request path. The batcher makes its record by joining the
-  template's pieces (~2 us) instead of building dicts (~8 us); other calls are
-  queued as their facts and built in full.
+  template's pieces, a fraction of the cost of building its dicts; other calls
+  are queued as their facts and built in full.
 - A batch is stored as one segment: two statements, whatever its size. Each
   statement lets go of the GIL, and each time a waiting thread takes it over.
 - It stores only full batches while requests keep coming, so it never chases the
-  queue with commits of a few rows (that cost three times the recording's CPU);
-  and a batch is up to BATCH (2,000) records, so it runs about once a second.
-- It never lets go of the GIL on purpose between records: an earlier version
-  slept(0) every few dozen records so that requests could run, and those hand-offs
-  cost the request threads more CPU than the batcher's own work.
-(Building each record on the request's own path measured no cheaper in the server.)
+  queue with commits of a few rows (several times the recording's CPU); and a
+  batch is up to BATCH records, so it runs about once a second.
+- It never lets go of the GIL on purpose between records (no sleep(0) so that
+  requests can run): each hand-off costs the request threads more CPU than the
+  batcher's own work.
+Records are built in the batcher: building them on the request's own path is no
+cheaper in the server.
 
 The batcher also prunes records older than the retention, at most once an hour.
 
@@ -58,6 +59,8 @@ from gatehold.audit import call_rows, log
 from gatehold.audit.call_rows import CallRows, Template
 from gatehold.audit.records import ApiCall, Record
 from gatehold.clock import Clock, SystemClock
+from gatehold.store import audit_segments
+from gatehold.store.audit_rows import Row
 from gatehold.store.db import Store
 
 _log = logging.getLogger("gatehold.audit")
@@ -66,14 +69,14 @@ _log = logging.getLogger("gatehold.audit")
 # of a call with a template (the template, the call's time and request ID); or a
 # row made already.
 _Repeat = tuple[Template, datetime, str]
-_Item = ApiCall | _Repeat | log.Row
+_Item = ApiCall | _Repeat | Row
 
 
 _PRUNE_EVERY = 3600.0
 # Records per stored batch at most. Large, so that the batcher runs about once per
-# `interval` rather than whenever 500 records piled up: each of its runs costs the
-# request threads beside it more than its size does (2,000 against 500: about -7%
-# against -12% of the spine's throughput in one run, bench/README.md).
+# `interval` rather than whenever a few hundred records piled up: each of its runs
+# costs the request threads beside it more than its size does (bench/README.md,
+# audit_cost.py, compares batch sizes).
 BATCH = 2000
 
 
@@ -213,8 +216,8 @@ class Recorder:
             if not self._queue or (not everything and len(self._queue) < self.batch):
                 return
 
-    def _rows_of(self, items: Sequence[_Item]) -> list[log.Row]:
-        out: list[log.Row] = []
+    def _rows_of(self, items: Sequence[_Item]) -> list[Row]:
+        out: list[Row] = []
         for item in items:
             if isinstance(item, ApiCall):
                 row = self._rows.row(item)
@@ -239,7 +242,7 @@ class Recorder:
         total = 0
         while True:
             with self.store.transaction() as db:
-                gone = log.prune(db, cutoff)
+                gone = audit_segments.prune(db, cutoff)
             total += gone
             if gone == 0:
                 return total

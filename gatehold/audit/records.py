@@ -128,7 +128,7 @@ def new_event_id(now_ms: int | None = None) -> str:
     the first 48 bits are the Unix time in milliseconds, then random bits).
 
     Why not random (version 4) like AWS's: LookupEvents finds a record by its eventID
-    through the time the ID carries (audit/log.py), so the log keeps no index entry
+    through the time the ID carries (audit/lookup.py), so the log keeps no index entry
     per record for it. Consumers see a UUID either way, and the time it carries is
     the record's own eventTime, which is no secret. Callers pass the record's own
     millisecond (unix_ms of its time). Nor is the ID a secret: it only has to be
@@ -154,7 +154,8 @@ def unix_ms(at: datetime) -> int:
 
 def event_time(at: datetime) -> str:
     """UTC, whole seconds, Z: 2026-01-01T12:00:00Z."""
-    # isoformat: the same text as strftime("%Y-%m-%dT%H:%M:%SZ") at a third of its cost
+    # isoformat: the same text as strftime("%Y-%m-%dT%H:%M:%SZ"), cheaper (once per
+    # record; bench/README.md, audit_cost.py)
     return at.astimezone(UTC).replace(tzinfo=None).isoformat("T", "seconds") + "Z"
 
 
@@ -299,8 +300,8 @@ def _sensitive(shape: Any) -> bool:
 @dataclass(slots=True)
 class ApiCall:
     """Everything the record of one API call is built from. Made on the request path
-    for every call: a plain slotted class (a frozen dataclass's __init__ costs three
-    times as much); nothing changes it once made."""
+    for every call: a plain slotted class, as a frozen dataclass's __init__ costs
+    more (bench/README.md, audit_cost.py); nothing changes it once made."""
 
     ctx: RequestContext
     read_only: bool
@@ -444,105 +445,3 @@ def resources_of(
     if facts is not None:
         found.extend(facts.resources)
     return found
-
-
-# ---- console sign-in ------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SignInSubject:
-    """Who a sign-in event is about, as far as the store knows."""
-
-    account_id: str
-    root: bool = False
-    user_id: str | None = None
-    user_name: str | None = None  # None for an unknown name: logged as HIDDEN
-    arn: str | None = None
-
-
-def sign_in_identity(who: SignInSubject, *, success: bool) -> Record:
-    """userIdentity of a sign-in event. A failed IAM user sign-in carries no arn and
-    an empty accessKeyId; an unknown name is HIDDEN_DUE_TO_SECURITY_REASONS; root
-    keeps its type and arn (CloudTrail UG, console sign-in event examples)."""
-    account = who.account_id
-    if who.root:
-        return {
-            "type": "Root",
-            "principalId": account,
-            "arn": f"arn:aws:iam::{account}:root",
-            "accountId": account,
-            "accessKeyId": "",
-        }
-    if who.user_name is None:
-        return {"type": "IAMUser", "accountId": account, "accessKeyId": "", "userName": HIDDEN}
-    identity: Record = {"type": "IAMUser", "principalId": who.user_id or ""}
-    if success and who.arn:
-        identity["arn"] = who.arn
-    identity |= {"accountId": account, "accessKeyId": "", "userName": who.user_name}
-    return identity
-
-
-@dataclass(frozen=True)
-class SignIn:
-    """One console sign-in event (eventSource signin.amazonaws.com)."""
-
-    event_name: str  # ConsoleLogin, CheckMfa, ConsoleLoginLockout, ConsoleLoginUnlock ...
-    who: SignInSubject
-    now: datetime
-    source_ip: str
-    user_agent: str
-    success: bool | None = True  # None: an event with no outcome (a service event)
-    error_message: str | None = None
-    additional: Record = field(default_factory=dict)
-    event_type: str = CONSOLE_SIGN_IN
-    secure: bool = False
-    host: str | None = None
-    service_details: Record | None = None
-
-
-def sign_in(event: SignIn, event_id: str | None = None) -> Record:
-    """The record of a console sign-in event."""
-    record: Record = {
-        "eventVersion": EVENT_VERSION,
-        "userIdentity": sign_in_identity(event.who, success=bool(event.success)),
-        "eventTime": event_time(event.now),
-        "eventSource": SIGNIN_SOURCE,
-        "eventName": event.event_name,
-        "awsRegion": GLOBAL_REGION,
-        "sourceIPAddress": event.source_ip,
-        "userAgent": event.user_agent,
-    }
-    if event.success is False:
-        record["errorMessage"] = event.error_message or FAILED_AUTHENTICATION
-    record["requestParameters"] = None
-    record["responseElements"] = (
-        None
-        if event.success is None
-        else {event.event_name: "Success" if event.success else "Failure"}
-    )
-    if event.additional:
-        record["additionalEventData"] = dict(event.additional)
-    record["eventID"] = event_id or new_event_id(unix_ms(event.now))
-    record["readOnly"] = False
-    record["eventType"] = event.event_type
-    record["managementEvent"] = True
-    record["recipientAccountId"] = event.who.account_id
-    record["eventCategory"] = "Management"
-    if event.service_details is not None:
-        record["serviceEventDetails"] = dict(event.service_details)
-    tls = tls_details(secure=event.secure, host=event.host)
-    if tls is not None:
-        record["tlsDetails"] = tls
-    return record
-
-
-def login_data(login_to: str, *, mfa_used: bool, mfa_identifier: str | None = None) -> Record:
-    """additionalEventData of ConsoleLogin."""
-    data: Record = {
-        "LoginTo": login_to,
-        "MobileVersion": "No",
-        "MFAUsed": "Yes" if mfa_used else "No",
-    }
-    if mfa_identifier:
-        data["MFAIdentifier"] = mfa_identifier
-    return data

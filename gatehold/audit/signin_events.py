@@ -38,9 +38,9 @@ from typing import Protocol
 
 from sqlalchemy import Connection
 
-from gatehold.audit import log, records
+from gatehold.audit import log, records, signin_records
 from gatehold.audit.recorder import Recorder
-from gatehold.audit.records import SignIn, SignInSubject
+from gatehold.audit.signin_records import SignIn, SignInSubject
 from gatehold.auth import lockout
 from gatehold.context import Principal
 from gatehold.store import mfa_devices, signin_failures, users
@@ -126,9 +126,9 @@ def after_password(
         user_agent,
         success=success,
         error_message=None if success else message,
-        additional=records.login_data(login_to, mfa_used=has_mfa),
+        additional=signin_records.login_data(login_to, mfa_used=has_mfa),
     )
-    recs = [records.sign_in(event)]
+    recs = [signin_records.sign_in(event)]
     recs += _lockout(db, who, subject, now, source_ip, user_agent, success=success)
     recorder.write(db, recs, times=[now] * len(recs))
 
@@ -162,7 +162,7 @@ def after_mfa(
         success=success,
         additional={"MfaType": mfa_type},
     )
-    recs = [records.sign_in(check)]
+    recs = [signin_records.sign_in(check)]
     if success:
         login = SignIn(
             "ConsoleLogin",
@@ -170,9 +170,11 @@ def after_mfa(
             now,
             source_ip,
             user_agent,
-            additional=records.login_data(login_to, mfa_used=True, mfa_identifier=serial_number),
+            additional=signin_records.login_data(
+                login_to, mfa_used=True, mfa_identifier=serial_number
+            ),
         )
-        recs.append(records.sign_in(login))
+        recs.append(signin_records.sign_in(login))
     recs += _lockout(db, who, subject, now, source_ip, user_agent, success=success)
     recorder.write(db, recs, times=[now] * len(recs))
 
@@ -212,7 +214,7 @@ def _lockout(
             else records.event_time(until),
         },
     )
-    return [records.sign_in(event)]
+    return [signin_records.sign_in(event)]
 
 
 def account_event(
@@ -243,7 +245,7 @@ def account_event(
         success=success,
         additional=dict(additional or {}),
     )
-    recorder.write(db, [records.sign_in(event)], times=[now])
+    recorder.write(db, [signin_records.sign_in(event)], times=[now])
 
 
 def unlocked(
@@ -277,7 +279,7 @@ def unlocked(
         additional={"UnlockedBy": by},
         service_details={UNLOCK_EVENT: "Unlocked"},
     )
-    log.append(db, [records.sign_in(event)])
+    log.append(db, [signin_records.sign_in(event)])
 
 
 SWITCH_ROLE = "SwitchRole"
@@ -313,6 +315,6 @@ def role_switch(
         success=True,
         additional=additional,
     )
-    record = records.sign_in(event)
+    record = signin_records.sign_in(event)
     record["userIdentity"] = records.user_identity(role)
     recorder.write(db, [record], times=[now])

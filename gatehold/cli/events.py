@@ -21,7 +21,7 @@ from typing import Any, TextIO
 
 import orjson
 
-from gatehold.audit import log
+from gatehold.audit import follow as audit_follow
 from gatehold.store.db import Store
 
 Record = dict[str, Any]
@@ -57,7 +57,7 @@ def matches(record: Record, filters: Iterable[tuple[list[str], str]]) -> bool:
 def last_records(store: Store, count: int) -> tuple[list[Record], int]:
     """The newest `count` records, oldest first, and the cursor after them."""
     with store.reading() as db:
-        return log.newest(db, count)
+        return audit_follow.newest(db, count)
 
 
 def tail(
@@ -80,7 +80,7 @@ def tail(
         polls += 1
         while True:
             with store.reading() as db:
-                batch, cursor = log.since(db, cursor)
+                batch, cursor = audit_follow.since(db, cursor)
             _print([r for r in batch if keep(r)], out)
             if len(batch) < 1000:
                 break

@@ -1,5 +1,5 @@
 """Schema step 3 (store/migrations.py): the audit log's row-per-record table
-(audit_events) moved into segments (audit/log.py).
+(audit_events) moved into segments (store/audit_rows.py, store/audit_segments.py).
 
 Rows are read in their stored order (seq) a chunk at a time and stored again as
 segments of up to BATCH rows, so the segments keep the order followers read by.
@@ -15,8 +15,8 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, Table, select
 
-from gatehold.audit import log
-from gatehold.store import schema
+from gatehold.store import audit_segments, schema
+from gatehold.store.audit_rows import Row, resource_values, text_time
 
 BATCH = 500
 _READ = 5000
@@ -27,17 +27,17 @@ def move_to_segments(conn: Connection, events: Table) -> None:
     held = conn.execute(select(trails.c.account_id, trails.c.name, trails.c.cursor)).all()
     cursors = sorted({int(t.cursor) for t in held})
     new_cursor: dict[int, int] = {}
-    pending: list[log.Row] = []
+    pending: list[Row] = []
 
     def store() -> None:
-        log.insert(conn, pending)
+        audit_segments.insert(conn, pending)
         pending.clear()
 
     def cut_before(seq: int) -> None:
         # Every trail cursor below `seq` has all its rows stored: map it.
         while cursors and cursors[0] < seq:
             store()
-            new_cursor[cursors.pop(0)] = log.last_seq(conn)
+            new_cursor[cursors.pop(0)] = audit_segments.last_seq(conn)
 
     last = 0
     while True:
@@ -54,7 +54,7 @@ def move_to_segments(conn: Connection, events: Table) -> None:
         last = int(chunk[-1].seq)
     store()
     for cursor in cursors:  # at or past the last row
-        new_cursor[cursor] = log.last_seq(conn)
+        new_cursor[cursor] = audit_segments.last_seq(conn)
     for t in held:  # by key: an old cursor may equal another's new one
         conn.execute(
             trails.update()
@@ -63,18 +63,18 @@ def move_to_segments(conn: Connection, events: Table) -> None:
         )
 
 
-def _row(r: Any) -> log.Row:
+def _row(r: Any) -> Row:
     resources = [(str(a), str(b)) for a, b in orjson.loads(r.resources)] if r.resources else []
     return (
         r.event_id,
         r.account_id,
-        log.text_time(r.event_time),
+        text_time(r.event_time),
         r.event_name,
         r.event_source,
         r.username,
         r.access_key_id,
         bool(r.read_only),
         resources or None,
-        log.resource_values(resources),
+        resource_values(resources),
         r.record.encode(),
     )

@@ -123,7 +123,7 @@ def _add_missing_columns(conn: Connection, columns: tuple[tuple[str, str], ...])
         conn.execute(text(f'ALTER TABLE "{table_name}" ADD COLUMN "{column_name}" {column_type}'))
 
 
-# Version 3: the audit log in segments (gatehold/audit/log.py, audit_segments and
+# Version 3: the audit log in segments (gatehold/store/audit_segments.py, audit_segments and
 # audit_segment_keys). A store's audit_events rows are moved over in their stored
 # order, and each trail's cursor (an audit_events seq) becomes the seq of the
 # segment that ends where it pointed, so no trail delivers a record twice or misses one.

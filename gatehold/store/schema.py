@@ -478,11 +478,11 @@ console_signin_failures = Table(
 
 # ---- added after version 1 (store/migrations.py, step 2) --------------------------
 
-# The audit log (gatehold/audit/log.py), stored in segments: one row per batch of
+# The audit log (gatehold/store/audit_segments.py), stored in segments: one row per batch of
 # CloudTrail records of one account (a batch the recorder stored together, or the
 # one record of a change), with the records' lookup columns as one JSON array and
 # the records themselves as one byte string. `seq` numbers segments in the order
-# they were stored: the cursor followers (log.since) and trails read new records by.
+# they were stored: the cursor followers (audit/follow.py) and trails read new records by.
 # first_time / last_time: the earliest and latest exact time of its records.
 # (Replaced audit_events / audit_lookup, a row per record: store/migrations.py, step 3.)
 audit_segments = Table(
@@ -538,7 +538,7 @@ recovery_tokens = Table(
 )
 Index("ix_recovery_tokens_account", recovery_tokens.c.account_id, recovery_tokens.c.purpose)
 
-# Console sign-in attempts as the alarms see them (gatehold/audit/alarms/history.py): who,
+# Console sign-in attempts as the alarms see them (gatehold/store/signin_attempts.py): who,
 # from where, and whether it worked; kept as long as the audit log's retention.
 signin_attempts = Table(
     "signin_attempts",

@@ -13,9 +13,9 @@ from typing import Any
 import orjson
 import pytest
 
-from gatehold.audit import log
+from gatehold.audit import follow, log, lookup
 from gatehold.audit.recorder import Recorder
-from gatehold.store import accounts
+from gatehold.store import accounts, audit_rows
 from gatehold.store.db import Store, sqlite_url
 from gatehold.store.migrations import migrate
 
@@ -51,8 +51,8 @@ def record(
 
 def _lookup(
     db: Any, after: tuple[str, int, int] | None = None, limit: int = 10, **kw: Any
-) -> list[log.Stored]:
-    return log.lookup(
+) -> list[lookup.Stored]:
+    return lookup.lookup(
         db,
         kw.pop("account", ACCOUNT),
         attribute=kw.pop("attribute", None),
@@ -107,13 +107,13 @@ def test_a_batch_is_stored_record_for_record_whatever_its_text(store: Store) -> 
 
 def test_since_follows_new_records_in_stored_order(store: Store) -> None:
     with store.reading() as db:
-        cursor = log.last_seq(db)
+        cursor = follow.last_seq(db)
     with store.transaction() as db:
         log.append(db, [record(NOW, "First"), record(NOW - timedelta(hours=1), "Second")])
     with store.reading() as db:
-        batch, cursor = log.since(db, cursor)
+        batch, cursor = follow.since(db, cursor)
         assert [r["eventName"] for r in batch] == ["First", "Second"]
-        assert log.since(db, cursor) == ([], cursor)
+        assert follow.since(db, cursor) == ([], cursor)
 
 
 def test_retention_prunes_old_records_and_their_index_rows(store: Store) -> None:
@@ -163,9 +163,9 @@ def test_account_events_for_other_sign_in_pages(store: Store) -> None:
     assert (r["sourceIPAddress"], r["userAgent"]) == ("192.0.2.1", "Mozilla/5.0")
 
 
-def _page_all(db: Any, limit: int, **kw: Any) -> list[log.Stored]:
+def _page_all(db: Any, limit: int, **kw: Any) -> list[lookup.Stored]:
     """Every page of a lookup, following the page positions as NextToken does."""
-    out: list[log.Stored] = []
+    out: list[lookup.Stored] = []
     after = None
     while True:
         page = _lookup(db, after=after, limit=limit, **dict(kw))
@@ -263,12 +263,14 @@ def test_a_segment_spans_at_most_a_minute_and_one_account() -> None:
             (2, OTHER),
         )
     ]
-    segments = log.segments_of([r for r in rows if r is not None])
+    segments = audit_rows.segments_of([r for r in rows if r is not None])
     assert [(s.account_id, len(s.records)) for s in segments] == [
         (ACCOUNT, 3),
         (OTHER, 2),
         (ACCOUNT, 1),
     ]
     assert all(
-        log._from_text(s.last_time) - log._from_text(s.first_time) <= log.MAX_SPAN for s in segments
+        audit_rows.time_from_text(s.last_time) - audit_rows.time_from_text(s.first_time)
+        <= audit_rows.MAX_SPAN
+        for s in segments
     )

@@ -1,21 +1,18 @@
 """What the alarms remember of earlier sign-ins: one row per attempt
-(signin_attempts), read back as the counts rules.Recent holds.
+(store/signin_attempts.py), read back as the counts rules.Recent holds.
 
 `recall` runs before `note` in the same transaction as the sign-in, and adds the
-attempt being judged itself, so the counts include it. Indexes on (principal, at)
-and (source_ip, at) keep each count a short range scan.
+attempt being judged itself, so the counts include it.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, and_, distinct, exists, func, select
+from sqlalchemy import Connection
 
 from gatehold.audit.alarms.rules import Place, Recent, SignIn, Thresholds
-from gatehold.store import schema
-
-_t = schema.signin_attempts
+from gatehold.store import signin_attempts
 
 
 def recall(db: Connection, s: SignIn, t: Thresholds) -> Recent:
@@ -26,22 +23,11 @@ def recall(db: Connection, s: SignIn, t: Thresholds) -> Recent:
 
 
 def _failures(db: Connection, s: SignIn, since: datetime) -> Recent:
-    recent_failure = and_(_t.c.success.is_(False), _t.c.at > since)
-    for_principal = db.execute(
-        select(func.count()).where(_t.c.principal == s.principal, recent_failure)
-    ).scalar_one()
-    from_address = db.execute(
-        select(func.count(), func.count(distinct(_t.c.principal))).where(
-            _t.c.source_ip == s.source_ip, recent_failure
-        )
-    ).one()
-    principal_seen = db.execute(
-        select(
-            exists().where(
-                _t.c.source_ip == s.source_ip, _t.c.principal == s.principal, recent_failure
-            )
-        )
-    ).scalar_one()
+    for_principal = signin_attempts.count_for_principal(db, s.principal, since, success=False)
+    from_address = signin_attempts.failures_from_address(db, s.source_ip, since)
+    principal_seen = signin_attempts.seen_from_address(
+        db, s.principal, s.source_ip, since, success=False
+    )
     return Recent(
         failures_for_principal=for_principal + 1,
         failures_from_address=from_address[0] + 1,
@@ -50,25 +36,18 @@ def _failures(db: Connection, s: SignIn, since: datetime) -> Recent:
 
 
 def _successes(db: Connection, s: SignIn, since: datetime) -> Recent:
-    earlier = and_(_t.c.principal == s.principal, _t.c.success.is_(True), _t.c.at > since)
-    count = db.execute(select(func.count()).where(earlier)).scalar_one()
+    count = signin_attempts.count_for_principal(db, s.principal, since, success=True)
     if count == 0:
         return Recent()
-    address_seen = db.execute(
-        select(exists().where(earlier, _t.c.source_ip == s.source_ip))
-    ).scalar_one()
-    country_seen = (
-        bool(s.place.country)
-        and db.execute(
-            select(exists().where(earlier, _t.c.country == s.place.country))
-        ).scalar_one()
+    address_seen = signin_attempts.seen_from_address(
+        db, s.principal, s.source_ip, since, success=True
     )
-    last = db.execute(
-        select(_t.c.at, _t.c.country, _t.c.latitude, _t.c.longitude)
-        .where(earlier)
-        .order_by(_t.c.at.desc())
-        .limit(1)
-    ).one()
+    country_seen = (
+        signin_attempts.succeeded_in_country(db, s.principal, s.place.country, since)
+        if s.place.country
+        else False
+    )
+    last = signin_attempts.last_success(db, s.principal, since)
     return Recent(
         earlier_successes=count,
         address_seen=address_seen,
@@ -78,19 +57,18 @@ def _successes(db: Connection, s: SignIn, since: datetime) -> Recent:
 
 
 def note(db: Connection, s: SignIn) -> None:
-    db.execute(
-        _t.insert().values(
-            account_id=s.account_id,
-            principal=s.principal,
-            source_ip=s.source_ip,
-            country=s.place.country,
-            latitude=s.place.latitude,
-            longitude=s.place.longitude,
-            at=s.at,
-            success=s.success,
-        )
+    signin_attempts.add(
+        db,
+        account_id=s.account_id,
+        principal=s.principal,
+        source_ip=s.source_ip,
+        country=s.place.country,
+        latitude=s.place.latitude,
+        longitude=s.place.longitude,
+        at=s.at,
+        success=s.success,
     )
 
 
 def prune(db: Connection, before: datetime) -> int:
-    return db.execute(_t.delete().where(_t.c.at < before)).rowcount
+    return signin_attempts.prune(db, before)

@@ -4,7 +4,7 @@ AWS's semantics (CloudTrail API Reference, LookupEvents): at most one lookup
 attribute; StartTime/EndTime (default: the last 90 days); MaxResults 1..50 (default
 50); newest first; a NextToken that is only good with the same parameters. The
 records are the account's own (recipientAccountId). The lookup merges the log's
-segments that carry the attribute, newest first (gatehold/audit/log.py), so a page
+segments that carry the attribute, newest first (gatehold/audit/lookup.py), so a page
 costs about the same over a thousand records or millions.
 
 Error texts: AWS's API Reference describes each exception but publishes no
@@ -22,7 +22,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from gatehold.audit import log
+from gatehold.audit import lookup as audit_lookup
 from gatehold.errors import AwsError
 from gatehold.services.call import Call, Handler, Params, Result
 from gatehold.store.secretbox import SecretBoxError
@@ -69,7 +69,7 @@ def lookup_events(call: Call, params: Params) -> Result:
     after = None
     if params.get("NextToken"):
         after, start, end = _open_token(call, str(params["NextToken"]), fingerprint)
-    found = log.lookup(
+    found = audit_lookup.lookup(
         call.db,
         call.ctx.principal.account_id,
         attribute=attribute,
@@ -103,7 +103,7 @@ def _utc(value: Any) -> datetime | None:
     return datetime.fromtimestamp(float(value), UTC)
 
 
-def _event(s: log.Stored) -> dict[str, Any]:
+def _event(s: audit_lookup.Stored) -> dict[str, Any]:
     event: dict[str, Any] = {
         "EventId": s.event_id,
         "EventName": s.event_name,

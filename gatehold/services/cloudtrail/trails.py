@@ -19,7 +19,7 @@ import re
 from datetime import datetime
 from pathlib import Path
 
-from gatehold.audit import log, log_files
+from gatehold.audit import follow, log_files
 from gatehold.errors import AwsError
 from gatehold.services.call import Call, Handler, Params, Result
 from gatehold.store import trails as trails_store
@@ -315,7 +315,7 @@ def start_logging(call: Call, params: Params) -> Result:
             trail.account_id,
             trail.name,
             logging=True,
-            cursor=log.last_seq(call.db),
+            cursor=follow.last_seq(call.db),
             start_logging_at=call.ctx.now,
         )
     return {}

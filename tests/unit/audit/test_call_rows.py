@@ -16,6 +16,7 @@ from gatehold.audit.call_rows import CallRows
 from gatehold.audit.records import ApiCall, AuditFacts
 from gatehold.context import Principal, PrincipalKind, RequestContext, SessionFacts
 from gatehold.services.request_audit import _shapes
+from gatehold.store import audit_rows
 
 NOW = datetime(2026, 1, 2, 15, 4, 5, 123456, tzinfo=UTC)
 ACCOUNT = "111122223333"
@@ -87,7 +88,7 @@ def _again(call: ApiCall, seconds: float, request_id: str) -> ApiCall:
     return dataclasses.replace(call, ctx=ctx)
 
 
-def _expected(call: ApiCall, event_id: str) -> log.Row:
+def _expected(call: ApiCall, event_id: str) -> audit_rows.Row:
     res = records.resources_of(call.ctx.operation, call.params, call.facts)
     row = log.row(records.api_call(call, event_id=event_id, resources=res), res, call.ctx.now)
     assert row is not None
@@ -226,4 +227,8 @@ def test_event_ids_carry_the_calls_millisecond() -> None:
     ],
 )
 def test_times_are_the_records_and_the_rows(at: datetime) -> None:
-    assert call_rows.times(at) == (records.event_time(at), log.text_time(at), records.unix_ms(at))
+    assert call_rows.times(at) == (
+        records.event_time(at),
+        audit_rows.text_time(at),
+        records.unix_ms(at),
+    )

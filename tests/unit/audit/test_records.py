@@ -1,5 +1,6 @@
-"""audit/records.py, pure: member names, redaction of every secret botocore models,
-timestamps, and userIdentity by principal type (CloudTrail User Guide shapes)."""
+"""audit/records.py and signin_records.py, pure: member names, redaction of every
+secret botocore models, timestamps, userIdentity by principal type and sign-in
+events (CloudTrail User Guide shapes)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from gatehold.audit import records
+from gatehold.audit import records, signin_records
 from gatehold.context import Principal, PrincipalKind, RequestContext, SessionFacts
 from gatehold.protocol import get_service
 
@@ -179,31 +180,33 @@ def test_assumed_role_identity_with_web_identity_federation() -> None:
 
 
 def test_sign_in_records() -> None:
-    known = records.SignInSubject(
+    known = signin_records.SignInSubject(
         "111122223333",
         user_id="AIDAX",
         user_name="alice",
         arn="arn:aws:iam::111122223333:user/alice",
     )
-    ok = records.sign_in(
-        records.SignIn(
+    ok = signin_records.sign_in(
+        signin_records.SignIn(
             "ConsoleLogin",
             known,
             NOW,
             "192.0.2.1",
             "ua",
-            additional=records.login_data("/c", mfa_used=False),
+            additional=signin_records.login_data("/c", mfa_used=False),
         )
     )
     assert ok["responseElements"] == {"ConsoleLogin": "Success"}
     assert ok["additionalEventData"] == {"LoginTo": "/c", "MobileVersion": "No", "MFAUsed": "No"}
     assert ok["userIdentity"]["arn"].endswith("user/alice")
-    failed = records.sign_in(records.SignIn("ConsoleLogin", known, NOW, "", "", success=False))
+    failed = signin_records.sign_in(
+        signin_records.SignIn("ConsoleLogin", known, NOW, "", "", success=False)
+    )
     assert failed["errorMessage"] == "Failed authentication" and "arn" not in failed["userIdentity"]
-    hidden = records.sign_in(
-        records.SignIn(
+    hidden = signin_records.sign_in(
+        signin_records.SignIn(
             "ConsoleLogin",
-            records.SignInSubject("111122223333"),
+            signin_records.SignInSubject("111122223333"),
             NOW,
             "",
             "",

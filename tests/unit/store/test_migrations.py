@@ -11,7 +11,7 @@ from pathlib import Path
 import orjson
 from sqlalchemy import inspect, text
 
-from gatehold.audit import log
+from gatehold.audit import follow, lookup
 from gatehold.store import accounts, migrations, schema
 from gatehold.store import trails as trails_store
 from gatehold.store.db import Store, make_engine, sqlite_url
@@ -143,12 +143,12 @@ def test_step_three_moves_the_audit_log_into_segments(tmp_path: Path) -> None:
         assert not inspect(conn).has_table("audit_events")
         assert not inspect(conn).has_table("audit_lookup")
         # Every record, in its stored order, exactly once.
-        moved, _ = log.since(conn, 0, limit=5000)
+        moved, _ = follow.since(conn, 0, limit=5000)
         assert [r["seq"] for r in moved] == list(range(1, 1201))
 
         # Found by every kind of attribute, newest first, by its (random) eventID too.
-        def find(attribute: str | None, value: str | None) -> list[log.Stored]:
-            return log.lookup(
+        def find(attribute: str | None, value: str | None) -> list[lookup.Stored]:
+            return lookup.lookup(
                 conn,
                 ACCOUNT,
                 attribute=attribute,
@@ -176,5 +176,5 @@ def test_step_three_moves_the_audit_log_into_segments(tmp_path: Path) -> None:
         for name, delivered in (("none", 0), ("middle", 777), ("all", 1200)):
             trail = trails_store.get(conn, ACCOUNT, name)
             assert trail is not None
-            after, _ = log.since(conn, trail.cursor, limit=5000)
+            after, _ = follow.since(conn, trail.cursor, limit=5000)
             assert [r["seq"] for r in after] == list(range(delivered + 1, 1201)), name
