@@ -17,7 +17,7 @@ import anyio
 from starlette.applications import Starlette
 from starlette.types import Receive, Scope, Send
 
-from gatehold import ids
+from gatehold import ids, workload
 from gatehold.api import AwsApi, Peer
 from gatehold.audit.alarms.service import Alarms
 from gatehold.audit.delivery import Deliverer
@@ -27,7 +27,7 @@ from gatehold.auth.sigv4 import HttpRequest
 from gatehold.authz.enforcer import PolicyEnforcer
 from gatehold.clock import Clock, SystemClock
 from gatehold.config import Settings
-from gatehold.console.routes import console_app
+from gatehold.console.routes import console_routes
 from gatehold.errors import AwsError
 from gatehold.protocol import operation_hint, serialize_error
 from gatehold.services.registry import is_cheap_read
@@ -175,7 +175,10 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> GateholdApp
     # The one runner of operations (services/runner.py), for the API and the console.
     runner = Runner(store, box, PolicyEnforcer(), settings, recorder)
     api = AwsApi(runner, clock or SystemClock(), alarms=alarms)
-    human = console_app(settings, store, box, api.clock, runner.enforcer, alarms)
+    # The human surfaces: the console, and the workload credentials endpoint.
+    human = Starlette(
+        routes=console_routes(settings, runner, api.clock, alarms) + workload.routes(box, api.clock)
+    )
     deliverer = Deliverer(store, api.clock, settings.trails_folder, settings.trail_delivery_seconds)
     return GateholdApp(api, human, deliverer)
 

@@ -40,6 +40,10 @@ class SessionFacts:
     # provider (the OIDC issuer host or the SAML provider ARN), for CloudTrail's
     # sessionContext.webIdFederationData and the audit's userIdentity.
     federated_provider: str | None = None
+    # A console sign-in's session (console/actions.py): its facts give the condition
+    # keys a session has, but it is no temporary credential, so the limits of
+    # GetSessionToken credentials (auth/session_limits.py) do not apply to it.
+    console: bool = False
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from gatehold.errors import access_denied, invalid_client_token_id
 
 def check(principal: Principal, service: str, operation: str) -> None:
     session = principal.session
-    if session is None or principal.kind is PrincipalKind.ASSUMED_ROLE:
+    if session is None or session.console or principal.kind is PrincipalKind.ASSUMED_ROLE:
         return
     federated = principal.kind is PrincipalKind.FEDERATED_USER
     if service == "iam" and (federated or session.mfa_at is None):

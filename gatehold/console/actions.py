@@ -1,12 +1,14 @@
-"""The console's one way into IAM, STS and every other service: the same handlers,
-the same validation and the same enforcement as the API (no console-only back door).
+"""The console's one way into IAM, STS and every other service: the API's runner
+(services/runner.py) with the API's handlers, validation and enforcement (no
+console-only back door).
 
 A console page calls `invoke(c, session, "iam", "CreateUser", {...}, peer)`. The
 parameters are validated against botocore's input shape exactly as a request's
-would be, the principal is the signed-in one (root, an IAM user, or the role a
-user switched to), and the operation runs in one transaction (reads in a read
-transaction). Errors come back as the AwsError the API would answer, so a page can
-show AWS's own message.
+would be (`validate=True`: the page passes Python values, not a wire request), the
+principal is the signed-in one (root, an IAM user, or the role a user switched to),
+and the runner runs the operation as it runs the API's: reads in a read transaction,
+writes retried after a lost race, the record marked as the console's. Errors come
+back as the AwsError the API would answer, so a page can show AWS's own message.
 """
 
 from __future__ import annotations
@@ -15,15 +17,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from gatehold import arn, errors, ids
-from gatehold.audit.recorder import recorder_for
 from gatehold.console.core import Console
 from gatehold.console.signin import role_sessions
 from gatehold.context import Principal, PrincipalKind, RequestContext, SessionFacts
-from gatehold.protocol import get_service
-from gatehold.protocol.validate import validate
-from gatehold.services.call import Call, Handler, Result
-from gatehold.services.registry import HANDLERS, is_read_only
+from gatehold.services.call import Handler, Result
 from gatehold.services.request_audit import RequestAudit
+from gatehold.services.runner import Refusal, Step
 from gatehold.store import console_sessions, users
 
 # What CloudTrail shows as the userAgent of calls made from AWS's own console.
@@ -52,6 +51,7 @@ def principal_of(c: Console, session: console_sessions.Session) -> Principal:
         expires_at=session.expires_at,
         mfa_at=session.created_at if session.mfa_authenticated else None,
         user_id=session.user_id,
+        console=True,
     )
     if session.user_id is None:
         account = session.account_id
@@ -79,24 +79,11 @@ def invoke(
     peer: Peer,
 ) -> Result:
     """Run `operation` as the signed-in principal; AwsError as the API would answer."""
-    handler = _checked(service, operation, params)
     ctx = context(c, session, service, operation, peer)
-    # Audited as the API audits (services/request_audit.py): a change's record in its transaction.
-    audit = _audit(c, ctx, params)
     try:
-        if is_read_only(operation):
-            with c.store.reading() as db:
-                result = handler(audit.watch(Call(ctx, db, c.enforcer, c.box)), params)
-            audit.succeeded(None, result)
-            return result
-        with c.store.transaction() as db:
-            result = handler(audit.watch(Call(ctx, db, c.enforcer, c.box)), params)
-            audit.succeeded(db, result)
-        return result
-    except errors.AwsError as err:
-        answered = errors.as_service_words_it(err, get_service(service).protocol)
-        audit.failed(answered)
-        raise answered from None
+        return c.runner.run(ctx, params, _audit(c, ctx, params), validate=True)
+    except Refusal as refused:
+        raise refused.error from None
 
 
 def invoke_all(
@@ -109,53 +96,40 @@ def invoke_all(
     """Several operations in one transaction, all or nothing: a console form that
     needs two API calls (create a user and its password) changes nothing when the
     second is refused."""
-    handlers = [_checked(service, operation, params) for operation, params in steps]
-    audit: RequestAudit | None = None
+    run = []
+    for operation, params in steps:
+        ctx = context(c, session, service, operation, peer)
+        run.append(Step(ctx, params, _audit(c, ctx, params)))
     try:
-        with c.store.transaction() as db:
-            results = []
-            for handler, (operation, params) in zip(handlers, steps, strict=True):
-                ctx = context(c, session, service, operation, peer)
-                audit = _audit(c, ctx, params)
-                result = handler(audit.watch(Call(ctx, db, c.enforcer, c.box)), params)
-                audit.succeeded(db, result)  # rolled back with the rest if a later step fails
-                results.append(result)
-            return results
-    except errors.AwsError as err:
-        answered = errors.as_service_words_it(err, get_service(service).protocol)
-        if audit is not None:
-            audit.failed(answered)  # the refused step, in a transaction of its own
-        raise answered from None
+        return c.runner.run_all(run, validate=True)
+    except Refusal as refused:
+        raise refused.error from None
 
 
-def audit_of(
+def act(
     c: Console,
     session: console_sessions.Session,
-    service: str,
     operation: str,
     params: dict[str, Any],
     peer: Peer,
-) -> RequestAudit:
-    """The audit of a console action that is an API operation in AWS but has no
-    handler here (root's EnableMFADevice: IAM's API cannot name root), recorded
-    as the API records it: `succeeded(db, result)` in the change's transaction."""
-    return _audit(c, context(c, session, service, operation, peer), params)
+    handler: Handler,
+) -> Result:
+    """A console action that is one IAM operation in AWS but has no API handler here
+    (root's EnableMFADevice: IAM's API cannot name root; a security key's
+    registration), run by the runner as `operation` with the console's own `handler`,
+    and recorded as the API records it."""
+    ctx = context(c, session, "iam", operation, peer)
+    try:
+        return c.runner.run(ctx, params, _audit(c, ctx, params), handler=handler)
+    except Refusal as refused:
+        raise refused.error from None
 
 
 def _audit(c: Console, ctx: RequestContext, params: dict[str, Any]) -> RequestAudit:
-    audit = RequestAudit(recorder_for(c.store), from_console=True)
+    audit = c.runner.audit(from_console=True)
     audit.begin(ctx)
     audit.params = params
     return audit
-
-
-def _checked(service: str, operation: str, params: dict[str, Any]) -> Handler:
-    model = get_service(service).operation(operation)
-    handler = HANDLERS.get((service, operation))
-    if model is None or handler is None:
-        raise errors.not_implemented(service, operation)
-    validate(params, model.input_shape, "ValidationError")
-    return handler
 
 
 def context(

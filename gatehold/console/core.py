@@ -10,7 +10,7 @@ from gatehold.audit import signin_events
 from gatehold.audit.alarms.service import Alarms
 from gatehold.auth.lockout import LockoutPolicy
 from gatehold.clock import Clock
-from gatehold.services.call import Enforcer
+from gatehold.services.runner import Runner
 from gatehold.store.db import Store
 from gatehold.store.secretbox import SecretBox
 
@@ -28,10 +28,10 @@ class Limits:
 class Console:
     """Everything the console's steps need; one per worker process."""
 
-    store: Store
-    box: SecretBox
+    # Every operation a page makes runs through the runner (services/runner.py), the
+    # API's own: the same checks, transactions, retries, audit and error wording.
+    runner: Runner
     clock: Clock
-    enforcer: Enforcer
     lockout: LockoutPolicy = field(default_factory=LockoutPolicy)
     limits: Limits = field(default_factory=Limits)
     region: str = "us-east-1"
@@ -40,3 +40,11 @@ class Console:
     # Where a sign-in lands: ConsoleLogin's additionalEventData.LoginTo, an absolute
     # URL as AWS writes it (https://console.aws.amazon.com/console/home?...).
     home_url: str = signin_events.CONSOLE_HOME
+
+    @property
+    def store(self) -> Store:
+        return self.runner.store
+
+    @property
+    def box(self) -> SecretBox:
+        return self.runner.box

@@ -1,13 +1,10 @@
-"""The whole console as one Starlette app: the `Console` built from the settings, and
-the route table gathered from every page module (each declares `routes(web)`).
-console_app also mounts the workload credentials endpoint (/workload/credentials).
-"""
+"""The whole console's routes: the `Console` built from the settings, and the route
+table gathered from every page module (each declares `routes(web)`)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from starlette.applications import Starlette
 from starlette.routing import Route
 
 from gatehold.audit.alarms.service import Alarms
@@ -24,25 +21,20 @@ from gatehold.console.security import events
 from gatehold.console.security import pages as security
 from gatehold.console.signin.pages import SignInPages
 from gatehold.console.web import Web
-from gatehold.services.call import Enforcer
-from gatehold.store.db import Store
-from gatehold.store.secretbox import SecretBox, load_or_create_key
+from gatehold.services.runner import Runner
+from gatehold.store.secretbox import load_or_create_key
 
 
 def console_routes(
     settings: Settings,
-    store: Store,
-    box: SecretBox,
+    runner: Runner,
     clock: Clock,
-    enforcer: Enforcer,
     alarms: Alarms | None = None,
 ) -> list[Route]:
     """The console's routes, for the human-facing Starlette app in app.py."""
     console = Console(
-        store=store,
-        box=box,
+        runner=runner,
         clock=clock,
-        enforcer=enforcer,
         lockout=LockoutPolicy(
             threshold=settings.lockout_threshold,
             base_minutes=settings.lockout_base_minutes,
@@ -69,19 +61,3 @@ def console_routes(
         *recovery.routes(web),
         *events.routes(web),
     ]
-
-
-def console_app(
-    settings: Settings,
-    store: Store,
-    box: SecretBox,
-    clock: Clock,
-    enforcer: Enforcer,
-    alarms: Alarms | None = None,
-) -> Starlette:
-    from gatehold import workload  # /workload/credentials: role credentials for programs
-
-    return Starlette(
-        routes=console_routes(settings, store, box, clock, enforcer, alarms)
-        + workload.routes(box, clock)
-    )

@@ -46,6 +46,12 @@ class Call:
     # The operator's settings, for operations that depend on them (a trail's
     # destination folder). None where a caller has none to give.
     settings: Settings | None = None
+    # Whether this attempt's success is a CloudTrail record. A console action that
+    # only prepares an operation (a security key's registration options), or that
+    # answers a refusal in its result rather than raising it (so its transaction still
+    # commits what the refusal used up), sets it False; its refusals raised are
+    # recorded as any.
+    recorded: bool = True
 
     def authorize(
         self,

@@ -148,11 +148,12 @@ class Runner:
             self._check(ctx, params)
             if reads_first(ctx.operation):
                 try:
-                    result = self._read(run, ctx, params, audit, reading)
+                    result, call = self._read(run, ctx, params, audit, reading)
                 except WriteNeeded:  # a read-mostly operation that must write this time
                     pass
                 else:
-                    audit.succeeded(None, result)  # a read: batched
+                    if call.recorded:
+                        audit.succeeded(None, result)  # a read: batched
                     return result
             if on_event_loop:
                 raise MustNotBlock
@@ -204,8 +205,10 @@ class Runner:
                     results = []
                     for handler, step in zip(handlers, steps, strict=True):
                         current = step
-                        result = handler(self._call(step.ctx, db, step.audit), step.params)
-                        step.audit.succeeded(db, result)
+                        call = self._call(step.ctx, db, step.audit)
+                        result = handler(call, step.params)
+                        if call.recorded:
+                            step.audit.succeeded(db, result)
                         results.append(result)
                     return results
             except IntegrityError:
@@ -258,11 +261,13 @@ class Runner:
         params: Params,
         audit: RequestAudit,
         reading: OpenRead | None,
-    ) -> Result:
+    ) -> tuple[Result, Call]:
         if reading is not None:
-            return handler(self._call(ctx, reading.db, audit), params)
+            call = self._call(ctx, reading.db, audit)
+            return handler(call, params), call
         with self.store.reading() as db:
-            return handler(self._call(ctx, db, audit), params)
+            call = self._call(ctx, db, audit)
+            return handler(call, params), call
 
     def _write(
         self, handler: Handler, ctx: RequestContext, params: Params, audit: RequestAudit
@@ -272,8 +277,10 @@ class Runner:
         for attempt in range(WRITE_ATTEMPTS):
             try:
                 with self.store.transaction() as db:
-                    result = handler(self._call(ctx, db, audit), params)
-                    audit.succeeded(db, result)
+                    call = self._call(ctx, db, audit)
+                    result = handler(call, params)
+                    if call.recorded:  # the change and its record commit together
+                        audit.succeeded(db, result)
                 return result
             except IntegrityError:
                 if attempt == WRITE_ATTEMPTS - 1:

@@ -21,12 +21,15 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
+from gatehold.audit.recorder import recorder_for
 from gatehold.auth import lockout
 from gatehold.auth.lockout import Counter, LockoutPolicy
 from gatehold.auth.password import verify_password
+from gatehold.authz.enforcer import PolicyEnforcer
 from gatehold.clock import SystemClock
 from gatehold.console.core import Console
 from gatehold.console.signin import machine, steps
+from gatehold.services.runner import Runner
 from gatehold.store import schema, signin_failures
 from gatehold.store.db import Store, sqlite_url
 from gatehold.store.migrations import migrate
@@ -210,8 +213,9 @@ def test_a_lock_set_while_the_password_is_hashed_refuses_the_correct_password(
         return ok
 
     monkeypatch.setattr("gatehold.console.signin.steps.verify_password", verify_while_a_burst_locks)
-    # password_step needs neither the secret box nor the enforcer.
-    c = Console(store=store, box=None, clock=SystemClock(), enforcer=None)  # type: ignore[arg-type]
+    # password_step needs no secret box.
+    runner = Runner(store, None, PolicyEnforcer(), None, recorder_for(store))  # type: ignore[arg-type]
+    c = Console(runner=runner, clock=SystemClock())
     users = schema.users
     with store.reading() as db:
         user_id = db.execute(select(users.c.user_id).where(users.c.user_name == name)).scalar_one()

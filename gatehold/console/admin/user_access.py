@@ -24,7 +24,7 @@ from gatehold.console.actions import Peer
 from gatehold.console.core import Console
 from gatehold.console.signin.unlock import unlock as unlock_sign_in
 from gatehold.errors import AwsError
-from gatehold.services.call import Call
+from gatehold.services.call import Call, Params, Result
 from gatehold.services.iam.targets import authorize_user
 from gatehold.store import (
     console_sessions,
@@ -155,10 +155,17 @@ def console_access(
 
 def unlock(c: Console, session: console_sessions.Session, peer: Peer, user_name: str) -> bool:
     """Clear the user's failed sign-ins, if the signed-in principal may change the
-    user's console access (iam:UpdateLoginProfile; see the module's docstring)."""
-    with c.store.transaction() as db:
-        ctx = actions.context(c, session, "iam", "UpdateLoginProfile", peer)
-        user = authorize_user(Call(ctx, db, c.enforcer, c.box), "iam:UpdateLoginProfile", user_name)
-        return unlock_sign_in(
-            db, user.account_id, user.user_name, by=ctx.principal.arn, now=ctx.now
+    user's console access (iam:UpdateLoginProfile; see the module's docstring). The
+    runner runs it as UpdateLoginProfile: a refusal is recorded as that call's; a
+    success is recorded as the ConsoleLoginUnlock event unlock_sign_in writes."""
+
+    def lift(call: Call, params: Params) -> Result:
+        call.recorded = False
+        user = authorize_user(call, "iam:UpdateLoginProfile", user_name)
+        had = unlock_sign_in(
+            call.db, user.account_id, user.user_name, by=call.ctx.principal.arn, now=call.ctx.now
         )
+        return {"Unlocked": had}
+
+    done = actions.act(c, session, "UpdateLoginProfile", {"UserName": user_name}, peer, lift)
+    return bool(done["Unlocked"])

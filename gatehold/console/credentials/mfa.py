@@ -13,14 +13,13 @@ DeleteVirtualMFADevice in one transaction (actions.invoke_all): both, or nothing
 
 Root's device: created with CreateVirtualMFADevice like any other, but IAM's API
 cannot assign it to root (EnableMFADevice needs a UserName; AWS assigns root's
-device in its console), so assign_root_device is that account operation, with
-EnableMFADevice's checks.
+device in its console), so enable_root_device is that account operation, with
+EnableMFADevice's checks, run by the runner as EnableMFADevice (actions.act).
 """
 
 from __future__ import annotations
 
 import base64
-from datetime import datetime
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -33,15 +32,12 @@ from gatehold.console.credentials.common import BASE, Pages
 from gatehold.console.signin import sessions
 from gatehold.console.web import peer
 from gatehold.errors import AwsError
-from gatehold.services.call import Result
+from gatehold.services.call import Call, Params, Result
 from gatehold.services.iam import mfa
 from gatehold.services.iam.errors import entity_already_exists, quota_exceeded
 from gatehold.services.iam.identity_errors import invalid_authentication_code, no_such_mfa_device
 from gatehold.services.iam.mfa_assign import DEVICES_PER_USER
-from gatehold.services.request_audit import RequestAudit
 from gatehold.store import console_sessions, mfa_devices
-from gatehold.store.db import Store
-from gatehold.store.secretbox import SecretBox
 
 PENDING = "mfa_pending"
 # AWS names root's virtual device so
@@ -54,52 +50,27 @@ def is_virtual(serial: str) -> bool:
     return ":mfa/" in serial
 
 
-def assign_root_device(
-    store: Store,
-    box: SecretBox,
-    account_id: str,
-    serial: str,
-    code1: str,
-    code2: str,
-    now: datetime,
-    audit: RequestAudit | None = None,
-) -> None:
-    """Root's EnableMFADevice: the unassigned device `serial` becomes root's once
-    `code1` and `code2` are two consecutive fresh codes; AwsError as the API's.
-    `audit`: its CloudTrail record, written with the change (or its failure's)."""
-    try:
-        _assign_root_device(store, box, account_id, serial, code1, code2, now, audit)
-    except AwsError as err:
-        if audit is not None:
-            audit.failed(err)
-        raise
-
-
-def _assign_root_device(
-    store: Store,
-    box: SecretBox,
-    account_id: str,
-    serial: str,
-    code1: str,
-    code2: str,
-    now: datetime,
-    audit: RequestAudit | None,
-) -> None:
-    with store.transaction() as db:
-        device = mfa_devices.get(db, account_id, serial)
-        if device is None or device.seed_sealed is None:
-            raise no_such_mfa_device(serial)
-        if device.assigned:
-            raise entity_already_exists("MFA Device is already in use.")  # as EnableMFADevice
-        if mfa_devices.count_for_owner(db, account_id, None) >= DEVICES_PER_USER:
-            raise quota_exceeded("MFADevicesPerUser", DEVICES_PER_USER)
-        seed = box.open(device.seed_sealed, mfa_devices.seed_aad(serial))
-        step = totp.verify_consecutive(seed, code1.strip(), code2.strip(), totp.step_at(now), None)
-        if step is None:
-            raise invalid_authentication_code()
-        mfa_devices.assign(db, serial, mfa_devices.OWNER_ROOT, None, now, step)
-        if audit is not None:
-            audit.succeeded(db, {})
+def enable_root_device(call: Call, params: Params) -> Result:
+    """Root's EnableMFADevice (the module's docstring), run by the runner as the
+    console's own handler: the unassigned device `SerialNumber` becomes root's once
+    its two codes are consecutive fresh ones; the API's errors otherwise."""
+    db, account_id, serial = call.db, call.ctx.principal.account_id, params["SerialNumber"]
+    device = mfa_devices.get(db, account_id, serial)
+    if device is None or device.seed_sealed is None:
+        raise no_such_mfa_device(serial)
+    if device.assigned:
+        raise entity_already_exists("MFA Device is already in use.")  # as EnableMFADevice
+    if mfa_devices.count_for_owner(db, account_id, None) >= DEVICES_PER_USER:
+        raise quota_exceeded("MFADevicesPerUser", DEVICES_PER_USER)
+    assert call.box is not None
+    seed = call.box.open(device.seed_sealed, mfa_devices.seed_aad(serial))
+    code1, code2 = params["AuthenticationCode1"].strip(), params["AuthenticationCode2"].strip()
+    now = call.ctx.now
+    step = totp.verify_consecutive(seed, code1, code2, totp.step_at(now), None)
+    if step is None:
+        raise invalid_authentication_code()
+    mfa_devices.assign(db, serial, mfa_devices.OWNER_ROOT, None, now, step)
+    return {}
 
 
 class MfaPages(Pages):
@@ -225,19 +196,14 @@ class MfaPages(Pages):
                 "AuthenticationCode1": code1,
                 "AuthenticationCode2": code2,
             }
-            audit = await self.w.run(
-                actions.audit_of, self.c, session, "iam", "EnableMFADevice", params, peer(request)
-            )
             await self.w.run(
-                assign_root_device,
-                self.c.store,
-                self.c.box,
-                session.account_id,
-                serial,
-                code1,
-                code2,
-                self.c.clock.now(),
-                audit,
+                actions.act,
+                self.c,
+                session,
+                "EnableMFADevice",
+                params,
+                peer(request),
+                enable_root_device,
             )
             return
         me = await self.w.run(sessions.home, self.c, session)

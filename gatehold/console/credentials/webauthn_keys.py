@@ -21,8 +21,9 @@ Authorization, as AWS's console does for a user's own keys (IAM User Guide,
 iam:EnableMFADevice and removing iam:DeactivateMFADevice, both on the user's own
 ARN (root: the account, always allowed). There is no IAM API to register a key, so
 registration asks the policy engine itself, through Call.authorize as the signed-in
-principal; removal is the real DeactivateMFADevice (services/iam/mfa.py deletes a
-deactivated security key, which has no unassigned state).
+principal, run by the runner as EnableMFADevice (actions.act); removal is the real
+DeactivateMFADevice (services/iam/mfa.py deletes a deactivated security key, which
+has no unassigned state).
 """
 
 from __future__ import annotations
@@ -38,17 +39,15 @@ from typing import Any
 from sqlalchemy import Connection
 
 from gatehold import errors
-from gatehold.audit.recorder import recorder_for
 from gatehold.auth import webauthn
 from gatehold.console import actions
 from gatehold.console.core import Console
 from gatehold.context import RequestContext
-from gatehold.services.call import Call
+from gatehold.services.call import Call, Params, Result
 from gatehold.services.iam.errors import quota_exceeded
 from gatehold.services.iam.identity_errors import no_such_mfa_device
 from gatehold.services.iam.mfa_assign import DEVICES_PER_USER
 from gatehold.services.iam.targets import Target, authorize_user_or_caller
-from gatehold.services.request_audit import RequestAudit
 from gatehold.store import (
     accounts,
     console_sessions,
@@ -99,14 +98,6 @@ def _params(ctx: RequestContext) -> dict[str, Any]:
     return {"UserName": name} if name else {}
 
 
-def _audit(c: Console, ctx: RequestContext, params: dict[str, Any]) -> RequestAudit:
-    """Recorded as actions.invoke records the console's IAM calls (CloudTrail)."""
-    audit = RequestAudit(recorder_for(c.store), from_console=True)
-    audit.begin(ctx)
-    audit.params = params
-    return audit
-
-
 def _owner_name(db: Connection, target: Target, account_id: str) -> tuple[str, str]:
     """(user name for the serial and the authenticator, display name)."""
     if target.user is not None:
@@ -134,26 +125,30 @@ def registration_options(
 ) -> dict[str, Any]:
     """Options for navigator.credentials.create(), with a new challenge bound to this
     session; AwsError (AccessDenied, LimitExceeded, ValidationError) when the
-    principal may not register a key now, checked before the browser asks for a touch."""
+    principal may not register a key now, checked before the browser asks for a touch.
+    Run as EnableMFADevice, whose refusals these are; its success is recorded once
+    the key answers (register), not here."""
     if not NAME.fullmatch(key_name):
         raise errors.validation_error(BAD_NAME)
-    ctx = actions.context(c, session, "iam", "EnableMFADevice", peer)
-    audit = _audit(c, ctx, _params(ctx))
-    try:
-        with c.store.transaction() as db:  # a success is recorded once the key answers
-            call = audit.watch(Call(ctx, db, c.enforcer, c.box))
-            target = authorize_user_or_caller(call, ENABLE, None)
-            _check_room(call, target)
-            user_name, display = _owner_name(db, target, session.account_id)
-            handle = (target.user_id or session.account_id).encode("ascii")
-            challenge = webauthn_challenges.issue(
-                db, session.token_hash, webauthn_challenges.REGISTER, ctx.now
-            )
-            existing = _refs(keys_of(db, session.account_id, target.user_id))
-    except errors.AwsError as err:
-        audit.failed(err)
-        raise
-    return webauthn.registration_options(rp, challenge, handle, user_name, display, existing)
+
+    def prepare(call: Call, params: Params) -> Result:
+        params.update(_params(call.ctx))
+        call.recorded = False
+        db = call.db
+        target = authorize_user_or_caller(call, ENABLE, None)
+        _check_room(call, target)
+        user_name, display = _owner_name(db, target, session.account_id)
+        handle = (target.user_id or session.account_id).encode("ascii")
+        challenge = webauthn_challenges.issue(
+            db, session.token_hash, webauthn_challenges.REGISTER, call.ctx.now
+        )
+        existing = _refs(keys_of(db, session.account_id, target.user_id))
+        options = webauthn.registration_options(rp, challenge, handle, user_name, display, existing)
+        return {"options": options}
+
+    prepared = actions.act(c, session, "EnableMFADevice", {}, peer, prepare)
+    options: dict[str, Any] = prepared["options"]
+    return options
 
 
 def register(
@@ -164,24 +159,25 @@ def register(
     key_name: str,
     credential_json: str,
 ) -> Registered:
-    """Verify the attestation against the session's challenge and enable the key.
-    The challenge is used up whatever the outcome (the transaction commits with the
-    error); AwsError only for a refusal before it is touched (AccessDenied)."""
-    ctx = actions.context(c, session, "iam", "EnableMFADevice", peer)
-    params = _params(ctx)
-    audit = _audit(c, ctx, params)
-    try:
-        with c.store.transaction() as db:
-            call = audit.watch(Call(ctx, db, c.enforcer, c.box))
-            target = authorize_user_or_caller(call, ENABLE, None)
-            done = _enable(call, target, session, rp, key_name, credential_json)
-            if done.serial_number:
-                params["SerialNumber"] = done.serial_number
-                audit.succeeded(db, {})
-            return done
-    except errors.AwsError as err:
-        audit.failed(err)
-        raise
+    """Verify the attestation against the session's challenge and enable the key, as
+    EnableMFADevice. The challenge is used up whatever the outcome (a refusal is
+    returned, so the transaction commits, and is no EnableMFADevice record); AwsError
+    only for a refusal before it is touched (AccessDenied)."""
+
+    def enable(call: Call, params: Params) -> Result:
+        params.update(_params(call.ctx))
+        target = authorize_user_or_caller(call, ENABLE, None)
+        done = _enable(call, target, session, rp, key_name, credential_json)
+        if done.serial_number:
+            params["SerialNumber"] = done.serial_number
+        else:
+            call.recorded = False
+        return {"registered": done}
+
+    registered: Registered = actions.act(c, session, "EnableMFADevice", {}, peer, enable)[
+        "registered"
+    ]
+    return registered
 
 
 def _enable(

@@ -45,11 +45,8 @@ from gatehold.console.signin.who import (
     who_of,
 )
 from gatehold.context import Principal, PrincipalKind, RequestContext
-from gatehold.errors import AwsError
-from gatehold.services.call import Call
-from gatehold.services.iam import passwords
 from gatehold.services.iam.identity_errors import old_password_incorrect
-from gatehold.services.request_audit import RequestAudit
+from gatehold.services.runner import Refusal
 from gatehold.store import (
     console_sessions,
     login_profiles,
@@ -332,15 +329,16 @@ def new_password_step(
     the API, after checks that say which rule of the policy the password breaks."""
     now = c.clock.now()
     error = MISMATCH if new != retype else None
-    with c.store.transaction() as db:
+    with c.store.reading() as db:
         who = who_of(db, session)
         assert who.user is not None and who.account is not None
         if error is None:
             error = _policy_error(db, who, new)
-        if error is None:
-            error = _change_password(db, c, who, source_ip, now, old, new, user_agent)
+    if error is None:
+        # The API's ChangePassword, through the runner: its own transaction and record.
+        error = _change_password(c, who, source_ip, now, old, new)
+    with c.store.transaction() as db:
         t = signin.after_new_password(changed=error is None, error=error)
-        # On an error nothing was written: change_password validates before it writes.
         token = _apply(db, c, t, who, source_ip, now, session)
     return Outcome(t, token)
 
@@ -351,15 +349,15 @@ def _policy_error(db: Connection, who: Who, new: str) -> str | None:
 
 
 def _change_password(
-    db: Connection,
     c: Console,
     who: Who,
     source_ip: str,
     now: datetime,
     old: str,
     new: str,
-    user_agent: str = "",
 ) -> str | None:
+    """ChangePassword as the user (not yet signed in: no session facts), run and
+    recorded by the runner as the API's; None, or the message the page shows."""
     assert who.user is not None and who.account is not None
     principal = Principal(
         PrincipalKind.USER,
@@ -380,16 +378,14 @@ def _change_password(
         user_agent=audit_records.CONSOLE_USER_AGENT,
         secure_transport=False,
     )
-    # Recorded in this transaction, success or failure: a refused change writes nothing.
-    audit = RequestAudit(recorder_for(c.store), from_console=True)
+    audit = c.runner.audit(from_console=True)
     audit.begin(ctx)
     params = audit.params = {"OldPassword": old, "NewPassword": new}
     try:
-        result = passwords.change_password(audit.watch(Call(ctx, db, c.enforcer, c.box)), params)
-    except AwsError as err:
-        audit.failed(err, db)
+        c.runner.run(ctx, params, audit)
+    except Refusal as refused:
+        err = refused.error
         if err.code == "AccessDenied" and err.message != old_password_incorrect().message:
             return NOT_ALLOWED
         return err.message
-    audit.succeeded(db, result)
     return None
