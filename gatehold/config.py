@@ -6,11 +6,10 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gatehold.store.db import sqlite_url
-
 DEFAULT_PORT = 7480
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_REGION = "us-east-1"
+SQLITE_FILE_NAME = "gatehold.db"
 
 
 def _env(name: str) -> str | None:
@@ -21,6 +20,11 @@ def _int_env(name: str, default: int) -> int:
     """GATEHOLD_<name> as a whole number, else `default`."""
     value = _env(f"GATEHOLD_{name}")
     return int(value) if value else default
+
+
+def sqlite_url(data_dir: Path) -> str:
+    """The embedded (SQLite) store of a data folder, when no database URL is given."""
+    return f"sqlite:///{data_dir / SQLITE_FILE_NAME}"
 
 
 def default_data_dir() -> Path:
