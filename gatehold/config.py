@@ -79,8 +79,8 @@ class Settings:
     webauthn_rp_id: str | None = field(default_factory=lambda: _env("GATEHOLD_WEBAUTHN_RP_ID"))
     webauthn_origin: str | None = field(default_factory=lambda: _env("GATEHOLD_WEBAUTHN_ORIGIN"))
 
-    # Alarms for suspicious sign-ins (gatehold/alarms): thresholds (see
-    # alarms/rules.Thresholds for why these defaults), alarm kinds to silence
+    # Alarms for suspicious sign-ins (gatehold/audit/alarms): thresholds (see
+    # audit/alarms/rules.Thresholds for why these defaults), alarm kinds to silence
     # (comma-separated, e.g. "SignInWithoutMfa"), where findings are sent besides
     # the audit log and the account security page (GATEHOLD_ALARM_WEBHOOK_URL: a
     # JSON POST per finding; GATEHOLD_ALARM_EMAIL: a mail through smtp_* or the
