@@ -6,11 +6,10 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gatehold.store.db import sqlite_url
-
 DEFAULT_PORT = 7480
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_REGION = "us-east-1"
+SQLITE_FILE_NAME = "gatehold.db"
 
 
 def _env(name: str) -> str | None:
@@ -21,6 +20,11 @@ def _int_env(name: str, default: int) -> int:
     """GATEHOLD_<name> as a whole number, else `default`."""
     value = _env(f"GATEHOLD_{name}")
     return int(value) if value else default
+
+
+def sqlite_url(data_dir: Path) -> str:
+    """The embedded (SQLite) store of a data folder, when no database URL is given."""
+    return f"sqlite:///{data_dir / SQLITE_FILE_NAME}"
 
 
 def default_data_dir() -> Path:
@@ -75,8 +79,8 @@ class Settings:
     webauthn_rp_id: str | None = field(default_factory=lambda: _env("GATEHOLD_WEBAUTHN_RP_ID"))
     webauthn_origin: str | None = field(default_factory=lambda: _env("GATEHOLD_WEBAUTHN_ORIGIN"))
 
-    # Alarms for suspicious sign-ins (gatehold/alarms): thresholds (see
-    # alarms/rules.Thresholds for why these defaults), alarm kinds to silence
+    # Alarms for suspicious sign-ins (gatehold/audit/alarms): thresholds (see
+    # audit/alarms/rules.Thresholds for why these defaults), alarm kinds to silence
     # (comma-separated, e.g. "SignInWithoutMfa"), where findings are sent besides
     # the audit log and the account security page (GATEHOLD_ALARM_WEBHOOK_URL: a
     # JSON POST per finding; GATEHOLD_ALARM_EMAIL: a mail through smtp_* or the

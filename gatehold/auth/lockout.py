@@ -1,4 +1,4 @@
-"""Console sign-in throttling: the policy, pure (no I/O; lockout_store.py keeps the counters).
+"""Console sign-in throttling: the policy, pure (no I/O; store/signin_failures.py counts).
 
 Two subjects are counted for every failed sign-in: the account being signed in to
 (an IAM user name in an account, or a root email — known or not, so that throttling
@@ -17,9 +17,10 @@ says nothing about which names exist) and the source address.
   not cleared by a success (an attacker holding one valid account could otherwise
   reset it at will); it lapses after `max` minutes without failures instead.
 - Concurrent attempts are judged one after another: the outcome is decided on the
-  counters as they stand when it is recorded (read under a row lock, flow.py), so a
-  parallel burst loses no failure, and an attempt recorded after the lock was set is
-  an attempt while locked, a correct password included.
+  counters as they stand when it is recorded (read under a row lock,
+  console/signin/steps.py), so a parallel burst loses no failure, and an attempt
+  recorded after the lock was set is an attempt while locked, a correct password
+  included.
 
 What a locked user is told: nothing. A locked account answers exactly as a wrong
 password does, even when the password given is correct, and the password is still

@@ -16,7 +16,8 @@ email address.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+
+from gatehold.store.records import PasswordPolicy
 
 VIOLATION_MESSAGE = "Password does not conform to the account password policy."
 # Observed AWS text for a password the reuse-prevention rule remembers.
@@ -26,21 +27,6 @@ REUSE_MESSAGE = "Policy constraint violation with password reuse prevention duri
 SYMBOLS = frozenset("!@#$%^&*()_+-=[]{}|'")
 
 DEFAULT_MINIMUM_LENGTH = 8
-
-
-@dataclass(frozen=True)
-class PasswordPolicy:
-    """An account's custom password policy, as UpdateAccountPasswordPolicy sets it."""
-
-    minimum_password_length: int = 6
-    require_symbols: bool = False
-    require_numbers: bool = False
-    require_uppercase: bool = False
-    require_lowercase: bool = False
-    allow_users_to_change_password: bool = False
-    max_password_age: int | None = None
-    password_reuse_prevention: int | None = None
-    hard_expiry: bool | None = None
 
 
 def _classes(password: str) -> dict[str, bool]:

@@ -14,7 +14,7 @@ write when it is issued, and every instance sharing the operator key can verify
 it — which is what AWS's own tokens do (they are opaque, encrypted blobs that
 embed the session). Tampering with any byte fails the GCM tag (InvalidClientTokenId).
 The cost: a token cannot be revoked one by one; revocation is AWS's way, a Deny
-on aws:TokenIssueTime (authz.py puts it in the context), or removing the role.
+on aws:TokenIssueTime (authz/context_keys.py puts it in the context), or removing the role.
 """
 
 from __future__ import annotations

@@ -6,6 +6,8 @@ shared state is a small cache of derived signing keys.
 The app's order, AWS's as far as it shows: ``parse`` -> ``check_time`` -> ``check_scope``
 -> look up the key (unknown: InvalidClientTokenId) -> ``verify`` (False: SignatureDoesNotMatch).
 
+The canonical request and string to sign are built by sigv4_canonical.py.
+
 Bytes, for wire compatibility: ``raw_path``/``raw_query`` hold non-ASCII bytes decoded as
 UTF-8 with ``surrogateescape`` (they round-trip exactly); header values are decoded as
 Latin-1, as ASGI servers do and as botocore's http client encodes what it signed.
@@ -21,14 +23,21 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
-from urllib.parse import quote_from_bytes, unquote_to_bytes
 
 from gatehold import errors
+from gatehold.auth.sigv4_canonical import (
+    ALGORITHM,
+    canonical_headers,
+    canonical_query,
+    canonical_uri,
+    payload_hash,
+    query_pairs,
+    sign_form,
+    wire_bytes,
+)
 from gatehold.errors import AwsError
 
-ALGORITHM = "AWS4-HMAC-SHA256"
 TERMINATOR = "aws4_request"
-UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
 MAX_SKEW = timedelta(minutes=15)
 MAX_EXPIRES = timedelta(days=7)  # S3's ceiling for X-Amz-Expires, when it is honoured
 
@@ -92,7 +101,7 @@ def parse(req: HttpRequest, *, normalize_path: bool = True) -> SigV4Claim:
     Raises AwsError for whatever AWS refuses before it looks at the key.
     """
     headers = _header_map(req.headers)
-    pairs = _query_pairs(req.raw_query)
+    pairs = query_pairs(req.raw_query)
     query: dict[str, str] = {}
     for key, value in pairs:  # the first value wins for auth parameters
         query.setdefault(_text(key), _text(value))  # (the canonical query keeps the bytes)
@@ -117,21 +126,21 @@ def parse(req: HttpRequest, *, normalize_path: bool = True) -> SigV4Claim:
         )
     access_key_id, date, region, service = _split_credential(credential, timestamp)
 
-    header_block, absent = _canonical_headers(headers, signed_headers)
+    header_block, absent = canonical_headers(headers, signed_headers)
     declared = _first(headers, "x-amz-content-sha256") or query.get("X-Amz-Content-Sha256")
-    head = (req.method, _canonical_uri(req.raw_path, normalize=normalize_path))
-    tail = (header_block, ";".join(signed_headers), _payload_hash(req.body, declared or None))
+    head = (req.method, canonical_uri(req.raw_path, normalize=normalize_path))
+    tail = (header_block, ";".join(signed_headers), payload_hash(req.body, declared or None))
     scope = f"{timestamp}\n{date}/{region}/{service}/{TERMINATOR}"
     # A presigned URL's signature cannot sign itself.
     excluded = {b"X-Amz-Signature"} if presigned else set()
-    canonical_request, string_to_sign = _sign_form(
-        head, _canonical_query(pairs, excluded), tail, scope
+    canonical_request, string_to_sign = sign_form(
+        head, canonical_query(pairs, excluded), tail, scope
     )
     token = query.get("X-Amz-Security-Token") if presigned else None
     without_token: tuple[str | None, str | None] = (None, None)
     if token:
-        without_token = _sign_form(
-            head, _canonical_query(pairs, excluded | {b"X-Amz-Security-Token"}), tail, scope
+        without_token = sign_form(
+            head, canonical_query(pairs, excluded | {b"X-Amz-Security-Token"}), tail, scope
         )
     expires = query.get("X-Amz-Expires", "")
     return SigV4Claim(
@@ -281,84 +290,6 @@ def _bad_date(value: str) -> AwsError:
     )
 
 
-# --- the canonical request -----------------------------------------------------------
-
-
-def _sign_form(
-    head: tuple[str, str], canonical_query: str, tail: tuple[str, str, str], scope: str
-) -> tuple[str, str]:
-    """(canonical request, string to sign)."""
-    request = "\n".join((*head, canonical_query, *tail))
-    return request, f"{ALGORITHM}\n{scope}\n{hashlib.sha256(_bytes(request)).hexdigest()}"
-
-
-def _canonical_uri(raw_path: str, *, normalize: bool) -> str:
-    path = _remove_dot_segments(raw_path) if normalize else raw_path
-    # Encoded *as sent*, '%' included: every service but S3 URI-encodes the already
-    # encoded path a second time (botocore: quote(path, safe='/~')).
-    return quote_from_bytes(_bytes(path or "/"), safe="/~")
-
-
-def _remove_dot_segments(path: str) -> str:
-    # RFC 3986 5.2.4, and empty segments collapse: exactly as botocore and AWS do.
-    out: list[str] = []
-    for segment in path.split("/"):
-        if segment == "..":
-            if out:
-                out.pop()
-        elif segment and segment != ".":
-            out.append(segment)
-    first = "/" if path.startswith("/") else ""
-    return first + "/".join(out) + ("/" if path.endswith("/") and out else "")
-
-
-def _query_pairs(raw_query: str) -> list[tuple[bytes, bytes]]:
-    # Decoded to bytes so that re-encoding is exact, whatever the client escaped or not.
-    # '+' is a literal '+' (RFC 3986): SigV4 clients send a space as %20, never as '+'.
-    if not raw_query:
-        return []
-    pairs = []
-    for part in _bytes(raw_query).split(b"&"):
-        key, _, value = part.partition(b"=")  # a key without '=' has an empty value
-        pairs.append((unquote_to_bytes(key), unquote_to_bytes(value)))
-    return pairs
-
-
-def _canonical_query(pairs: list[tuple[bytes, bytes]], excluded: set[bytes]) -> str:
-    encoded = sorted(
-        (quote_from_bytes(key, safe="~"), quote_from_bytes(value, safe="~"))
-        for key, value in pairs
-        if key not in excluded
-    )
-    return "&".join(f"{key}={value}" for key, value in encoded)
-
-
-def _canonical_headers(
-    headers: dict[str, list[str]], signed_headers: tuple[str, ...]
-) -> tuple[str, tuple[str, ...]]:
-    lines: list[str] = []
-    absent: list[str] = []
-    for name in signed_headers:
-        values = headers.get(name.lower())
-        if values is None:
-            absent.append(name)
-        # Trimmed, blank runs collapsed (botocore: ' '.join(v.split())); a repeated
-        # header is joined with ',' in the order received.
-        lines.append(f"{name}:" + ",".join(" ".join(v.split()) for v in values or ()) + "\n")
-    return "".join(lines), tuple(absent)
-
-
-def _payload_hash(body: bytes, declared: str | None) -> str:
-    actual = hashlib.sha256(body).hexdigest()
-    if declared is not None and (
-        declared.lower() == actual or (declared == UNSIGNED_PAYLOAD and not body)
-    ):
-        return declared
-    # Anything else (a wrong digest, UNSIGNED-PAYLOAD over a body, a streaming mode):
-    # sign what actually arrived, so an altered or unsigned body can never pass.
-    return actual
-
-
 # --- time and scope --------------------------------------------------------------------
 
 
@@ -413,14 +344,14 @@ def derive_signing_key(secret: str, date: str, region: str, service: str) -> byt
 def expected_signature(
     claim: SigV4Claim, signing_key: bytes, string_to_sign: str | None = None
 ) -> str:
-    message = _bytes(string_to_sign or claim.string_to_sign)
+    message = wire_bytes(string_to_sign or claim.string_to_sign)
     return hmac.new(signing_key, message, hashlib.sha256).hexdigest()
 
 
 def verify(claim: SigV4Claim, secret: str) -> bool:
     """True when ``claim`` was signed with ``secret``; compares in constant time."""
     key = _cached_signing_key(secret, claim.date, claim.region, claim.service)
-    given = _bytes(claim.signature)
+    given = wire_bytes(claim.signature)
     matches = hmac.compare_digest(expected_signature(claim, key).encode(), given)
     if claim.string_to_sign_without_token is not None:
         unsigned_token = expected_signature(claim, key, claim.string_to_sign_without_token)
@@ -463,10 +394,6 @@ def _header_map(headers: tuple[tuple[str, str], ...]) -> dict[str, list[str]]:
 def _first(headers: dict[str, list[str]], name: str) -> str:
     values = headers.get(name)
     return values[0] if values else ""
-
-
-def _bytes(text: str) -> bytes:
-    return text.encode("utf-8", "surrogateescape")
 
 
 def _text(raw: bytes) -> str:

@@ -1,8 +1,9 @@
 """The single enforcement point: every operation asks here before it acts.
 
-It gathers every policy the caller has (principal_policies.py: the user's inline
+It gathers every policy the caller has (policies.py: the user's inline
 and managed policies, those of its groups, and its permissions boundary), builds
-the request context AWS's condition keys describe, and asks the policy engine. A
+the request context AWS's condition keys describe (context_keys.py), and asks the
+policy engine. A
 denial answers AccessDenied in AWS's current wording, naming why ("with an
 explicit deny in an identity-based policy", "because no permissions boundary
 allows ..."). The account root user is not evaluated: it may do anything in its
@@ -24,11 +25,12 @@ from sqlalchemy import Connection
 
 from gatehold.authz import denials
 from gatehold.authz import policies as principal_policies
+from gatehold.authz.context_keys import federated_context, request_context, resource_account
+from gatehold.authz.interface import Enforcer
 from gatehold.context import Principal, PrincipalKind, RequestContext
 from gatehold.errors import AwsError
 from gatehold.policy import PolicyKind, PolicyRef, PolicySet, Request, evaluate
 from gatehold.policy.explain import access_denied_message
-from gatehold.services.call import Enforcer
 from gatehold.store import meta, policy_sources
 
 _CACHE_LIMIT = 10_000
@@ -49,111 +51,6 @@ class CompiledPolicies:
 _NOTHING = PolicySet(())
 _NO_TAGS: Mapping[str, tuple[str, ...]] = {}
 
-# The generation read every request makes (store.meta.generation's query), sent
-# straight through the DB-API connection of the request's own transaction: on this
-# hot path SQLAlchemy's statement building and execution cost ten times the
-# indexed read itself (about 150 us of a 1.2 ms request on SQLite).
-_GENERATION_SQL = {
-    "sqlite": "SELECT value FROM generations WHERE account_id = ?",
-    "postgresql": "SELECT value FROM generations WHERE account_id = %s",
-}
-
-
-def authorization_generation(db: Connection, account_id: str) -> int:
-    sql = _GENERATION_SQL.get(db.dialect.name)
-    if sql is None:  # another database: the portable (slower) read
-        return meta.generation(db, account_id)
-    cursor = db.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    try:
-        cursor.execute(sql, (account_id,))
-        row = cursor.fetchone()
-    finally:
-        cursor.close()
-    return int(row[0]) if row else 0
-
-
-def request_context(
-    ctx: RequestContext, extra: Mapping[str, tuple[str, ...]] | None
-) -> dict[str, tuple[str, ...]]:
-    """The global condition keys AWS sets for a call made with long-term credentials.
-
-    aws:MultiFactorAuthPresent and aws:MultiFactorAuthAge are absent for long-term
-    access keys, as AWS documents (not "false"): that is what makes
-    `BoolIfExists` the recommended form.
-    """
-    p = ctx.principal
-    values: dict[str, tuple[str, ...]] = {
-        "aws:PrincipalArn": (p.arn,),
-        "aws:PrincipalAccount": (p.account_id,),
-        "aws:userid": (p.user_id,),
-        "aws:CurrentTime": (ctx.now.strftime("%Y-%m-%dT%H:%M:%SZ"),),
-        "aws:EpochTime": (str(int(ctx.now.timestamp())),),
-        "aws:SecureTransport": ("true" if ctx.secure_transport else "false",),
-        "aws:RequestedRegion": (ctx.region,),
-    }
-    if p.kind is PrincipalKind.USER:
-        values["aws:PrincipalType"] = ("User",)
-        values["aws:username"] = (p.user_name or "",)
-    elif p.kind is PrincipalKind.ASSUMED_ROLE:
-        values["aws:PrincipalType"] = ("AssumedRole",)
-    elif p.kind is PrincipalKind.FEDERATED_USER:
-        values["aws:PrincipalType"] = ("FederatedUser",)
-    else:
-        values["aws:PrincipalType"] = ("Account",)
-    if p.session is not None:
-        values.update(session_context(p, ctx))
-    if ctx.source_ip:
-        values["aws:SourceIp"] = (ctx.source_ip,)
-    if ctx.user_agent:
-        values["aws:UserAgent"] = (ctx.user_agent,)
-    values.update(ctx.extra)
-    if extra:
-        values.update(extra)
-    return values
-
-
-def session_context(p: Principal, ctx: RequestContext) -> dict[str, tuple[str, ...]]:
-    """The condition keys temporary credentials add (AWS global condition keys page).
-
-    aws:TokenIssueTime for every session (the "revoke active sessions" Deny tests
-    it); aws:MultiFactorAuthPresent "true" with aws:MultiFactorAuthAge when the
-    session was created with an MFA code, "false" for other temporary credentials;
-    aws:SourceIdentity when set; a role session's aws:PrincipalArn is the role's ARN.
-    """
-    s = p.session
-    assert s is not None
-    values: dict[str, tuple[str, ...]] = {
-        "aws:TokenIssueTime": (s.issued_at.strftime("%Y-%m-%dT%H:%M:%SZ"),),
-        "aws:MultiFactorAuthPresent": ("true" if s.mfa_at else "false",),
-    }
-    if s.mfa_at is not None:
-        age = max(0, int((ctx.now - s.mfa_at).total_seconds()))
-        values["aws:MultiFactorAuthAge"] = (str(age),)
-    if s.source_identity:
-        values["aws:SourceIdentity"] = (s.source_identity,)
-    if s.role_arn:
-        values["aws:PrincipalArn"] = (s.role_arn,)
-    if s.session_name and p.kind is PrincipalKind.ASSUMED_ROLE:
-        values["sts:RoleSessionName"] = (s.session_name,)
-    return values
-
-
-def resource_account(resource: str) -> str | None:
-    """The account an ARN names, or None when it names none (S3 buckets, "*" ...).
-
-    "aws" in the account field marks resources AWS itself owns, such as the AWS
-    managed policies (arn:aws:iam::aws:policy/...): reading them is not a
-    cross-account request, and only the caller's own policies decide it.
-    """
-    parts = resource.split(":", 5)
-    if len(parts) != 6 or parts[4] in ("", "aws"):
-        return None
-    return parts[4]
-
-
-# The caller's own identity: absent for a federated caller, which is no IAM principal.
-_IDENTITY_KEYS = ("aws:PrincipalArn", "aws:PrincipalAccount", "aws:userid", "aws:PrincipalType")
-
 
 def federated_allows(
     ctx: RequestContext,
@@ -171,9 +68,7 @@ def federated_allows(
     "*" (AWS, id_roles_providers_saml / id_roles_providers_oidc), with the
     provider's claims as condition keys (saml:aud, saml:sub ...).
     """
-    context = {
-        k: v for k, v in request_context(ctx, condition_values).items() if k not in _IDENTITY_KEYS
-    }
+    context = federated_context(ctx, condition_values)
     request = Request(
         action=action,
         resource=role_arn,
@@ -299,7 +194,7 @@ class PolicyEnforcer(Enforcer):
         The generation is read in the request's own transaction, so a change
         committed before this request began is always seen, by every worker.
         """
-        generation = authorization_generation(db, p.account_id)
+        generation = meta.authorization_generation(db, p.account_id)
         # A role session acts with its role's policies; a GetSessionToken or
         # GetFederationToken session with its user's. Cached by that entity's id.
         kind, entity_id = policy_sources.USER, p.user_id

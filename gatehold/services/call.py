@@ -9,26 +9,13 @@ from typing import Any
 from sqlalchemy import Connection
 
 from gatehold.audit.records import AuditFacts
+from gatehold.authz.interface import Enforcer as Enforcer  # named from here by the surfaces
 from gatehold.config import Settings
 from gatehold.context import RequestContext
 from gatehold.store.secretbox import SecretBox
 
 Params = dict[str, Any]
 Result = dict[str, Any]
-
-
-class Enforcer:
-    """The single enforcement point (see gatehold/authz/enforcer.py); here only its shape."""
-
-    def authorize(
-        self,
-        db: Connection,
-        ctx: RequestContext,
-        action: str,
-        resource: str,
-        condition_values: Mapping[str, tuple[str, ...]] | None = None,
-    ) -> None:  # pragma: no cover - interface
-        raise NotImplementedError
 
 
 @dataclass

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.pool import QueuePool
 
-SQLITE_FILE_NAME = "gatehold.db"
-
-
-def sqlite_url(data_dir: Path) -> str:
-    return f"sqlite:///{data_dir / SQLITE_FILE_NAME}"
+# Where a data folder's SQLite file lives is the settings' (config.sqlite_url);
+# tools and tests that open a data folder's store name it from here too.
+from gatehold.config import sqlite_url as sqlite_url
 
 
 def normalize_url(url: str) -> str:

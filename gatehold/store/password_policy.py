@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, select
 
-from gatehold.auth.password_rules import PasswordPolicy
 from gatehold.store import schema
+from gatehold.store.records import PasswordPolicy
 
 _t = schema.password_policies
 

@@ -38,3 +38,18 @@ class AccessKey:
     last_used_at: datetime | None
     last_used_service: str | None
     last_used_region: str | None
+
+
+@dataclass(frozen=True)
+class PasswordPolicy:
+    """An account's custom password policy, as UpdateAccountPasswordPolicy sets it."""
+
+    minimum_password_length: int = 6
+    require_symbols: bool = False
+    require_numbers: bool = False
+    require_uppercase: bool = False
+    require_lowercase: bool = False
+    allow_users_to_change_password: bool = False
+    max_password_age: int | None = None
+    password_reuse_prevention: int | None = None
+    hard_expiry: bool | None = None

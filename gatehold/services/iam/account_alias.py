@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from gatehold.errors import AwsError
 from gatehold.services.call import Call, Params, Result
 from gatehold.services.iam.errors import entity_already_exists, no_such_entity, quota_exceeded
-from gatehold.services.iam.owners import listed, page_list
+from gatehold.services.iam.listing import listed, page_list
 from gatehold.store import accounts
 
 

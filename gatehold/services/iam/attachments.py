@@ -22,7 +22,7 @@ from gatehold.services.iam.errors import quota_exceeded
 from gatehold.services.iam.listing import page_items
 from gatehold.services.iam.policies import check_arn, lookup
 from gatehold.services.iam.policy_support import PolicyInfo, find, find_many
-from gatehold.services.iam.principals import (
+from gatehold.services.iam.targets import (
     GROUP,
     NAME_MEMBER,
     POLICY_QUOTA,

@@ -14,7 +14,7 @@ from gatehold.services.iam.entity_errors import no_such_inline_policy
 from gatehold.services.iam.errors import limit_exceeded
 from gatehold.services.iam.listing import page_items
 from gatehold.services.iam.policy_support import check_document, encode_document
-from gatehold.services.iam.principals import GROUP, NAME_MEMBER, ROLE, USER, lock, resolve
+from gatehold.services.iam.targets import GROUP, NAME_MEMBER, ROLE, USER, lock, resolve
 from gatehold.store import inline_policies
 
 QUOTA = {USER: limits.USER_INLINE, GROUP: limits.GROUP_INLINE, ROLE: limits.ROLE_INLINE}

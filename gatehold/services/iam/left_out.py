@@ -1,7 +1,7 @@
 """IAM operations in botocore's model that gatehold deliberately does not build
 (yet), each with the reason. They answer 501 NotImplemented like any unbuilt
-operation. tests/unit/test_iam_operation_coverage.py checks that every IAM
-operation is either implemented (gatehold.services.registry.HANDLERS) or listed
+operation. tests/unit/services/test_iam_operation_coverage.py checks that every
+IAM operation is either implemented (gatehold.services.registry.HANDLERS) or listed
 here, and that README.md's "IAM operations left out" section names each one.
 """
 

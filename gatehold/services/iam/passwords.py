@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from gatehold.auth import password_rules
 from gatehold.auth.password import hash_password, verify_password
-from gatehold.auth.password_rules import PasswordPolicy
 from gatehold.context import PrincipalKind
 from gatehold.services.call import Call, Handler, Params, Result
 from gatehold.services.iam.common import authorization_changed
@@ -22,6 +21,7 @@ from gatehold.services.iam.identity_errors import (
     password_violation,
 )
 from gatehold.store import accounts, login_profiles, password_policy
+from gatehold.store.records import PasswordPolicy
 
 # GetAccountPasswordPolicy with none set: the text AWS sends (aws/aws-cli#7265).
 NO_POLICY = "The Password Policy with domain name {account} cannot be found."

@@ -14,7 +14,7 @@ from gatehold.errors import AwsError
 from gatehold.services.call import Call, Params, Result
 from gatehold.services.iam import tagging
 from gatehold.services.iam.common import authorization_changed
-from gatehold.services.iam.owners import listed, page_list
+from gatehold.services.iam.listing import listed, page_list
 from gatehold.store import tags
 
 

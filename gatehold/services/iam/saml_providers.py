@@ -2,7 +2,7 @@
 
 ARN arn:aws:iam::ACCOUNT:saml-provider/NAME. The metadata document must be SAML
 metadata for an identity provider with a signing certificate (see
-saml_metadata.py). A provider may hold up to two private keys for decrypting
+auth/saml_metadata.py). A provider may hold up to two private keys for decrypting
 assertions; they are sealed with the operator's key and never returned, only
 their IDs and timestamps. Quota (IAM quotas page): 100 SAML providers per account.
 """

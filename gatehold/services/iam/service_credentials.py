@@ -21,12 +21,8 @@ from gatehold.services.call import Call, Params, Result
 from gatehold.services.iam import credential_errors
 from gatehold.services.iam.common import list_result, page_of
 from gatehold.services.iam.errors import invalid_input, quota_exceeded
-from gatehold.services.iam.owners import (
-    authorize_on_user,
-    caller_or_named,
-    listed,
-    page_list,
-)
+from gatehold.services.iam.listing import listed, page_list
+from gatehold.services.iam.targets import authorize_user, caller_or_named
 from gatehold.store import service_credentials as store
 from gatehold.store.records import User
 from gatehold.store.service_credentials import ServiceCredential
@@ -98,7 +94,7 @@ def _expiry(call: Call, params: Params, service: str) -> Any:
 
 
 def create_service_specific_credential(call: Call, params: Params) -> Result:
-    user = authorize_on_user(call, "iam:CreateServiceSpecificCredential", params["UserName"])
+    user = authorize_user(call, "iam:CreateServiceSpecificCredential", params["UserName"])
     service = params["ServiceName"]
     _check_service(service)
     expires_at = _expiry(call, params, service)

@@ -17,7 +17,8 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from gatehold.services.call import Call, Params, Result
 from gatehold.services.iam import credential_errors
 from gatehold.services.iam.errors import quota_exceeded
-from gatehold.services.iam.owners import caller_or_named, listed, page_list
+from gatehold.services.iam.listing import listed, page_list
+from gatehold.services.iam.targets import caller_or_named
 from gatehold.store import certificates as store
 from gatehold.store.certificates import SigningCertificate
 from gatehold.store.records import User

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from gatehold.authz.enforcer import resource_account
+from gatehold.authz.context_keys import resource_account
 from gatehold.authz.policies import parse_cached
 from gatehold.policy import (
     Decision,

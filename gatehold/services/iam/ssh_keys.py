@@ -22,7 +22,8 @@ from gatehold import ids
 from gatehold.services.call import Call, Params, Result
 from gatehold.services.iam import credential_errors
 from gatehold.services.iam.errors import quota_exceeded
-from gatehold.services.iam.owners import authorize_on_user, caller_or_named, listed, page_list
+from gatehold.services.iam.listing import listed, page_list
+from gatehold.services.iam.targets import authorize_user, caller_or_named
 from gatehold.store import certificates as store
 from gatehold.store.certificates import SshPublicKey
 from gatehold.store.records import User
@@ -93,7 +94,7 @@ def _key_of(call: Call, user: User, key_id: str) -> SshPublicKey:
 
 
 def upload_ssh_public_key(call: Call, params: Params) -> Result:
-    user = authorize_on_user(call, "iam:UploadSSHPublicKey", params["UserName"])
+    user = authorize_user(call, "iam:UploadSSHPublicKey", params["UserName"])
     loaded = _load(params["SSHPublicKeyBody"])
     existing = store.ssh_keys_of(call.db, user.user_id)
     print_ = fingerprint(loaded)
@@ -114,20 +115,20 @@ def upload_ssh_public_key(call: Call, params: Params) -> Result:
 
 
 def get_ssh_public_key(call: Call, params: Params) -> Result:
-    user = authorize_on_user(call, "iam:GetSSHPublicKey", params["UserName"])
+    user = authorize_user(call, "iam:GetSSHPublicKey", params["UserName"])
     key = _key_of(call, user, params["SSHPublicKeyId"])
     return {"SSHPublicKey": _shape(user, key, _body_in(key, params["Encoding"]))}
 
 
 def update_ssh_public_key(call: Call, params: Params) -> Result:
-    user = authorize_on_user(call, "iam:UpdateSSHPublicKey", params["UserName"])
+    user = authorize_user(call, "iam:UpdateSSHPublicKey", params["UserName"])
     key = _key_of(call, user, params["SSHPublicKeyId"])
     store.set_ssh_key_status(call.db, key.key_id, params["Status"])
     return {}
 
 
 def delete_ssh_public_key(call: Call, params: Params) -> Result:
-    user = authorize_on_user(call, "iam:DeleteSSHPublicKey", params["UserName"])
+    user = authorize_user(call, "iam:DeleteSSHPublicKey", params["UserName"])
     key = _key_of(call, user, params["SSHPublicKeyId"])
     store.delete_ssh_key(call.db, key.key_id)
     return {}

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from gatehold.auth import oidc_tokens
+from gatehold.auth import oidc_keys, oidc_tokens
 from gatehold.auth.oidc_tokens import UnverifiedToken
 from gatehold.authz import enforcer
 from gatehold.authz.policies import compiled
@@ -41,8 +41,8 @@ Context = dict[str, tuple[str, ...]]
 ACTION = "sts:AssumeRoleWithWebIdentity"
 
 # One process-wide cache of the providers' signing keys: every worker thread
-# shares it (oidc_tokens.KeySource is thread-safe).
-KEYS = oidc_tokens.KeySource()
+# shares it (oidc_keys.KeySource is thread-safe).
+KEYS = oidc_keys.KeySource()
 
 
 def _not_authorized() -> AwsError:

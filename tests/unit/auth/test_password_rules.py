@@ -4,12 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from gatehold.auth.password_rules import (
-    VIOLATION_MESSAGE,
-    PasswordPolicy,
-    violation_message,
-    violations,
-)
+from gatehold.auth.password_rules import VIOLATION_MESSAGE, violation_message, violations
+from gatehold.store.records import PasswordPolicy
 
 STRICT = PasswordPolicy(
     minimum_password_length=12,
