@@ -33,6 +33,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+# A subject's run of consecutive failures, as store/signin_failures.py keeps it.
+from gatehold.store.records import Counter as Counter
+
 # A lock that only an administrator lifts.
 FOREVER = datetime(9999, 1, 1, tzinfo=UTC)
 
@@ -44,15 +47,6 @@ class LockoutPolicy:
     max_minutes: int = 30
     max_failures: int = 100
     address_threshold: int = 50
-
-
-@dataclass(frozen=True)
-class Counter:
-    """A subject's run of consecutive failures."""
-
-    failures: int = 0
-    last_failure_at: datetime | None = None
-    locked_until: datetime | None = None
 
 
 def is_locked(counter: Counter, now: datetime) -> bool:

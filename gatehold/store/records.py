@@ -53,3 +53,13 @@ class PasswordPolicy:
     max_password_age: int | None = None
     password_reuse_prevention: int | None = None
     hard_expiry: bool | None = None
+
+
+@dataclass(frozen=True)
+class Counter:
+    """A console sign-in subject's run of consecutive failures (store/signin_failures.py
+    keeps them, auth/lockout.py judges them)."""
+
+    failures: int = 0
+    last_failure_at: datetime | None = None
+    locked_until: datetime | None = None

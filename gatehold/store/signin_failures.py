@@ -18,8 +18,8 @@ from sqlalchemy import Connection, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from gatehold.auth.lockout import Counter
 from gatehold.store import schema
+from gatehold.store.records import Counter
 
 _t = schema.console_signin_failures
 
