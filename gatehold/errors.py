@@ -164,7 +164,7 @@ class ErrorWithAftermath(AwsError):
 
 
 class PolicyDenial(AwsError):
-    """AccessDenied decided by the policy engine (authz.py). `details()` builds the
+    """AccessDenied decided by the policy engine (authz/enforcer.py). `details()` builds the
     document an encoded authorization message carries (authz/denials.py),
     sealed for `account_id`; it is called only when the API encodes the denial."""
 

@@ -13,7 +13,7 @@ Token and Expiration (ISO 8601), and refreshes before Expiration. Over plain htt
 only accepts a loopback address (or the ECS/EKS link-local hosts); https is any host.
 
 Design — no table, no back door (issue 5, part 6). A grant IS an AssumeRole session:
-`gatehold run` (run_cli.py) calls sts:AssumeRole with the operator's own credentials,
+`gatehold run` (cli/run.py) calls sts:AssumeRole with the operator's own credentials,
 so the role's trust policy, the caller's identity policy, MaxSessionDuration, and
 every condition are decided by the ordinary pipeline, and nothing here can grant more
 than that call did. The authorization token is

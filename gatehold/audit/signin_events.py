@@ -17,7 +17,7 @@ events that step means (CloudTrail UG, "AWS Management Console sign-in events"):
   {"ConsoleLoginLockout": "Locked", "LockedUntil": ...}).
 - unlock: `ConsoleLoginUnlock` (AwsServiceEvent), additionalEventData.UnlockedBy.
 - forced password change: the iam ChangePassword call's AwsApiCall record
-  (flow._change_password records it, as a console-made call).
+  (console/signin/steps.py runs it through the runner, as a console-made call).
 - sign-out: nothing. CloudTrail documents no sign-out event for the console.
 - switch role: SwitchRole and ExitRole, as the role session (userIdentity
   AssumedRole), SwitchRole with additionalEventData.SwitchFrom (the user's ARN).
@@ -53,7 +53,7 @@ CONSOLE_HOME = "/console/home"
 
 
 class WhoLike(Protocol):
-    """console.flow.Who, as far as the audit needs it."""
+    """console.signin.who.Who, as far as the audit needs it."""
 
     @property
     def subject(self) -> str: ...

@@ -4,7 +4,8 @@ and the operator's `gatehold root reset-mfa` for a lost root MFA device.
 
 The link's expiry and the mail limit need a clock that moves: test_console_sessions_clock.py.
 This module's server sends exactly 5 password links, the hourly limit per account
-(recovery_flow.MAX_LINKS_PER_HOUR): a test that sends more belongs in a module of its own."""
+(console/recovery/steps.py, MAX_LINKS_PER_HOUR): a test that sends more belongs in a
+module of its own."""
 
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ alone decides, for the provider as a Federated principal, with the
 assertion's claims as condition keys (saml:aud, saml:sub, saml:iss ...).
 
 Reading and checking the assertion is gatehold/auth/saml_assertions.py; the
-session is minted as AssumeRole's (sts_common.py, sts_assume.py).
+session is minted as AssumeRole's (sts/common.py, sts/assume.py).
 """
 
 from __future__ import annotations

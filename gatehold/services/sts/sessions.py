@@ -64,7 +64,7 @@ def get_federation_token(call: Call, params: Params) -> Result:
     size = packed_size(policies, tags)
     issued, expires = expiry(call, _duration(p, params))
     # The federated user acts with its creator's permissions intersected with the
-    # session policies; without a session policy it may do nothing (authz.py).
+    # session policies; without a session policy it may do nothing (authz/enforcer.py).
     facts = SessionFacts(
         issued_at=issued,
         expires_at=expires,
