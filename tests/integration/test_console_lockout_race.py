@@ -15,7 +15,6 @@ import urllib.parse
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -34,6 +33,7 @@ from gatehold.store import schema, signin_failures
 from gatehold.store.db import Store, sqlite_url
 from gatehold.store.migrations import migrate
 from tests.support.console import INCORRECT, PASSWORD, make_user, unlock
+from tests.support.pg import until_a_lock_is_awaited
 from tests.support.servers import RunningServer
 
 BURST = 12
@@ -268,7 +268,7 @@ def test_hold_waits_out_a_cleared_counter_and_still_holds_the_row(
 
             waiting = threading.Thread(target=second)
             waiting.start()
-            _until_a_lock_is_awaited(probe)  # the waiter has found the row, and waits on it
+            until_a_lock_is_awaited(probe)  # the waiter has found the row, and waits on it
             signin_failures.clear(first, subject)
             tx.commit()  # the row is gone; the waiter must take a new one
             assert held.wait(20)
@@ -280,17 +280,3 @@ def test_hold_waits_out_a_cleared_counter_and_still_holds_the_row(
             waiting.join(30)
     finally:
         s.dispose()
-
-
-def _until_a_lock_is_awaited(conn: Any) -> None:
-    """Until another session of this database waits on a lock (PostgreSQL)."""
-    for _ in range(200):
-        waiting = conn.exec_driver_sql(
-            "SELECT count(*) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-        ).scalar_one()
-        conn.rollback()
-        if waiting:
-            return
-        time.sleep(0.05)
-    raise AssertionError("nobody waited on the counter's row")

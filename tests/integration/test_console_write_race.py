@@ -12,7 +12,6 @@ the group and holds its transaction open until the console's insert waits on it.
 from __future__ import annotations
 
 import threading
-import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,6 +24,7 @@ from gatehold.store.groups import Group
 from tests.support.aws import unique
 from tests.support.console import PASSWORD, make_user
 from tests.support.console_http import Browser, Page, sign_in
+from tests.support.pg import until_a_lock_is_awaited
 from tests.support.servers import RunningServer
 
 ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
@@ -55,7 +55,7 @@ def test_a_console_create_that_loses_a_race_answers_as_aws_does(server: RunningS
 
             console = threading.Thread(target=create)
             console.start()
-            _until_a_lock_is_awaited(probe)  # the console's insert waits on `other`'s row
+            until_a_lock_is_awaited(probe)  # the console's insert waits on `other`'s row
             tx.commit()
             console.join(60)
     finally:
@@ -81,17 +81,3 @@ def _group(account_id: str, name: str) -> Group:
 def _groups(server: RunningServer) -> list[dict[str, Any]]:
     listed: list[dict[str, Any]] = server.client("iam").list_groups()["Groups"]
     return listed
-
-
-def _until_a_lock_is_awaited(conn: Any) -> None:
-    """Until another session of this database waits on a lock (PostgreSQL)."""
-    for _ in range(400):
-        waiting = conn.exec_driver_sql(
-            "SELECT count(*) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-        ).scalar_one()
-        conn.rollback()
-        if waiting:
-            return
-        time.sleep(0.05)
-    raise AssertionError("the console's write never waited on the other writer's row")
